@@ -1,0 +1,56 @@
+// Keys for development instances: generated once into the data directory so that `lightning start`
+// needs no preparation, and reused across restarts (rotating them would make stored secrets
+// unreadable). Production refuses to start without real keys (see load.ts).
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface DevKeys {
+  PRIMARY_ENCRYPTION_KEY: string;
+  SECRET_KEY_BASE: string;
+  WORKER_RUNS_PRIVATE_KEY: string;
+  WORKER_LIGHTNING_PUBLIC_KEY: string;
+  WORKER_SECRET: string;
+}
+
+/** The three worker variables, as `lightning gen-worker-keys` prints them. */
+export function generateWorkerKeys(): Pick<
+  DevKeys,
+  'WORKER_RUNS_PRIVATE_KEY' | 'WORKER_LIGHTNING_PUBLIC_KEY' | 'WORKER_SECRET'
+> {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return {
+    WORKER_RUNS_PRIVATE_KEY: Buffer.from(privateKey).toString('base64'),
+    WORKER_LIGHTNING_PUBLIC_KEY: Buffer.from(publicKey).toString('base64'),
+    WORKER_SECRET: randomBytes(32).toString('base64'),
+  };
+}
+
+export const generateEncryptionKey = (): string => randomBytes(32).toString('base64');
+
+export function generateDevKeys(): DevKeys {
+  return {
+    PRIMARY_ENCRYPTION_KEY: generateEncryptionKey(),
+    SECRET_KEY_BASE: randomBytes(48).toString('base64url') + randomBytes(48).toString('base64url'),
+    ...generateWorkerKeys(),
+  };
+}
+
+/**
+ * Returns the development keys kept in `dataDir/dev-keys.json`, creating them on first use.
+ * `created` tells the caller to warn that these keys are for development only.
+ */
+export function ensureDevKeys(dataDir: string): { keys: DevKeys; path: string; created: boolean } {
+  const path = join(dataDir, 'dev-keys.json');
+  if (existsSync(path)) {
+    return { keys: JSON.parse(readFileSync(path, 'utf8')) as DevKeys, path, created: false };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const keys = generateDevKeys();
+  writeFileSync(path, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  return { keys, path, created: true };
+}

@@ -1,0 +1,461 @@
+// Every environment variable Lightning reads, with the default and the feature that reads it.
+// This list is the single source for docs/configuration.md: a test fails when the two differ,
+// and `load.ts` can only read names that are listed here (the type of `read` enforces it).
+
+export interface VariableDoc {
+  /** The feature (documentation section) that reads it. */
+  feature: string;
+  /** The default as an operator should read it; '' when there is none. */
+  default: string;
+  description: string;
+}
+
+const v = (feature: string, defaultValue: string, description: string): VariableDoc => ({
+  feature,
+  default: defaultValue,
+  description,
+});
+
+export const variables = {
+  // Runtime environment
+  NODE_ENV: v(
+    'Environment',
+    'development',
+    '`production` enables the production rules: required secrets, database SSL, `CLAIM_WORK_MEM` 32MB.',
+  ),
+  MIX_ENV: v(
+    'Environment',
+    '',
+    'Accepted for compatibility with OpenFn Lightning deployments: `prod` means the same as `NODE_ENV=production`.',
+  ),
+  LIGHTNING_DATA_DIR: v(
+    'Environment',
+    './.lightning',
+    'Data directory of the embedded mode: PGlite database, generated development keys, default adaptor cache.',
+  ),
+  LOG_LEVEL: v(
+    'Logging',
+    'info',
+    'How noisy the logs are: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
+  ),
+
+  // Database
+  DATABASE_URL: v(
+    'Database',
+    '(embedded PGlite)',
+    'PostgreSQL connection URL. When unset, an embedded PGlite database in `LIGHTNING_DATA_DIR` is used. Required in production.',
+  ),
+  DISABLE_DB_SSL: v(
+    'Database',
+    'false',
+    'In production an SSL connection to PostgreSQL is required; `true` allows unencrypted connections (strongly discouraged).',
+  ),
+  DATABASE_POOL_SIZE: v('Database', '10', 'Connections in the PostgreSQL pool of one server node.'),
+  DATABASE_TIMEOUT: v(
+    'Database',
+    '15000',
+    'Statement timeout in milliseconds for ordinary queries.',
+  ),
+  DATABASE_CONNECT_TIMEOUT_SECONDS: v(
+    'Database',
+    '30',
+    'How long start-up keeps retrying an unreachable database before exiting with status 1.',
+  ),
+
+  // HTTP
+  LISTEN_ADDRESS: v(
+    'HTTP',
+    '127.0.0.1',
+    'The address the web server binds to. The default blocks access from other machines.',
+  ),
+  PORT: v(
+    'HTTP',
+    '4000',
+    'The port the web server listens on (4000 is the port OpenFn workers expect).',
+  ),
+  IDLE_TIMEOUT: v(
+    'HTTP',
+    '60',
+    'Seconds without data received before the web server closes a connection; keep it at least `WEBHOOK_RETRY_TIMEOUT_MS` + 15 s.',
+  ),
+  CORS_ORIGIN: v(
+    'HTTP',
+    '*',
+    'Comma-separated list of hosts allowed for browser CORS requests to the API.',
+  ),
+  ORIGINS: v(
+    'HTTP',
+    '(any)',
+    'Comma-separated list of origins allowed for web traffic (browser sessions and the live-update socket).',
+  ),
+  URL_HOST: v(
+    'HTTP',
+    'localhost',
+    'Host used when writing absolute URLs (e.g. `demo.openfn.org`).',
+  ),
+  URL_PORT: v(
+    'HTTP',
+    '(PORT)',
+    'Port used when writing absolute URLs, usually `443` in production.',
+  ),
+  URL_SCHEME: v('HTTP', 'http', 'Scheme used when writing absolute URLs (`http` or `https`).'),
+  SECRET_KEY_BASE: v(
+    'HTTP',
+    '(generated in development)',
+    'Secret (at least 64 characters) from which session-cookie and token signing keys are derived. Required in production.',
+  ),
+
+  // Encryption
+  PRIMARY_ENCRYPTION_KEY: v(
+    'Encryption',
+    '(generated in development)',
+    'Base64 of 32 random bytes: the AES-256-GCM key for secrets at rest. Generate with `lightning gen-encryption-key`. Required in production.',
+  ),
+  RETIRED_ENCRYPTION_KEYS: v(
+    'Encryption',
+    '',
+    'Comma-separated former `PRIMARY_ENCRYPTION_KEY` values, still used to decrypt until `lightning rotate-encryption-key` has re-encrypted every row.',
+  ),
+
+  // Workers
+  WORKER_RUNS_PRIVATE_KEY: v(
+    'Workers',
+    '(generated in development)',
+    'Base64 of a PEM RSA private key; signs run tokens. Required by the server in production.',
+  ),
+  WORKER_LIGHTNING_PUBLIC_KEY: v(
+    'Workers',
+    '(generated in development)',
+    'Base64 of the matching PEM public key; workers verify run tokens with it.',
+  ),
+  WORKER_SECRET: v(
+    'Workers',
+    '(generated in development)',
+    'Shared secret that workers sign their socket tokens with (HS256). Required in production.',
+  ),
+  WORKER_CAPACITY: v(
+    'Workers',
+    '5',
+    'Runs one worker process executes concurrently (the size of its warm pool).',
+  ),
+  WORKER_MAX_RUN_MEMORY_MB: v(
+    'Limits',
+    '500',
+    'Memory in MB a single run may use before it is killed with `OOMError`.',
+  ),
+  WORKER_MAX_RUN_DURATION_SECONDS: v(
+    'Limits',
+    '300',
+    'Maximum duration of a run in seconds before it is killed with `TimeoutError`.',
+  ),
+  MAX_RUN_DURATION_SECONDS: v(
+    'Limits',
+    '',
+    'Older name of `WORKER_MAX_RUN_DURATION_SECONDS`, used only when that is unset.',
+  ),
+  RUN_GRACE_PERIOD_SECONDS: v(
+    'Limits',
+    '10',
+    'How long after the run timeout the server waits for a worker to report before marking the run `lost`.',
+  ),
+  WORKER_LIGHTNING_SERVICE_URL: v(
+    'Workers',
+    'ws://localhost:4000/worker',
+    'Socket URL a `lightning worker` process connects to.',
+  ),
+  WORKER_NAME: v('Workers', '(host name)', 'Name a worker reports when it claims runs.'),
+  ADAPTORS_PATH: v(
+    'Workers',
+    '(LIGHTNING_DATA_DIR)/adaptors',
+    'Where adaptors are installed on demand.',
+  ),
+  ADAPTORS_REGISTRY_JSON_PATH: v(
+    'Workers',
+    '',
+    'Path to an adaptor registry file; when set it is read instead of the npm registry for the adaptor picker.',
+  ),
+
+  // Limits
+  MAX_DATACLIP_SIZE_MB: v(
+    'Limits',
+    '10',
+    'Maximum size in MB (decimal) of a dataclip created through a webhook, and of results stored from workers.',
+  ),
+  MAX_CREDENTIAL_SENSITIVE_VALUES: v(
+    'Limits',
+    '50',
+    'Maximum number of sensitive values one credential may hold.',
+  ),
+  PER_WORKFLOW_CLAIM_LIMIT: v(
+    'Limits',
+    '50',
+    'Runs per workflow considered during one claim, so no workflow can dominate the queue.',
+  ),
+  CLAIM_WORK_MEM: v(
+    'Limits',
+    '(empty in development, 32MB in production)',
+    'PostgreSQL `work_mem` for the claim query (`32MB`, `64MB`, `1GB`); empty disables.',
+  ),
+  QUEUE_RESULT_RETENTION_PERIOD_MINUTES: v(
+    'Limits',
+    '60',
+    'Minutes completed background jobs are kept in the job queue (not runs or history).',
+  ),
+
+  // Webhooks
+  WEBHOOK_RETRY_MAX_ATTEMPTS: v(
+    'Webhooks',
+    '5',
+    'Maximum attempts to store a webhook request on transient database errors (the first runs immediately).',
+  ),
+  WEBHOOK_RETRY_INITIAL_DELAY_MS: v('Webhooks', '100', 'Initial backoff delay in milliseconds.'),
+  WEBHOOK_RETRY_MAX_DELAY_MS: v('Webhooks', '10000', 'Maximum backoff delay in milliseconds.'),
+  WEBHOOK_RETRY_BACKOFF_FACTOR: v(
+    'Webhooks',
+    '2',
+    'Multiplier applied to each successive delay, up to the maximum delay.',
+  ),
+  WEBHOOK_RETRY_TIMEOUT_MS: v(
+    'Webhooks',
+    '60000',
+    'Total time budget for all attempts, sleeps included, in milliseconds.',
+  ),
+  WEBHOOK_RETRY_JITTER: v(
+    'Webhooks',
+    'true',
+    'Add 0–25% randomisation to each delay (`true`/`false`).',
+  ),
+
+  // Accounts
+  ALLOW_SIGNUP: v(
+    'Accounts',
+    'true',
+    '`true` enables the registration page; `false` disables new registrations and blocks the page.',
+  ),
+  REQUIRE_EMAIL_VERIFICATION: v(
+    'Accounts',
+    'false',
+    'Whether users must verify their email address before signing in.',
+  ),
+  IS_RESETTABLE_DEMO: v(
+    'Accounts',
+    'no',
+    '`yes` allows `lightning reset-demo` to wipe and re-seed the instance. Destroys most data.',
+  ),
+
+  // Mail
+  MAIL_PROVIDER: v(
+    'Mail',
+    'local',
+    'Mail delivery: `local` (kept in the database, viewable by superusers), `mailgun` or `smtp`.',
+  ),
+  EMAIL_ADMIN: v(
+    'Mail',
+    'lightning@example.com',
+    'Sender address of system emails, also shown as the support email.',
+  ),
+  EMAIL_SENDER_NAME: v('Mail', 'Lightning', 'Sender display name of system emails.'),
+  MAILGUN_API_KEY: v('Mail', '', 'Mailgun API key (required when `MAIL_PROVIDER=mailgun`).'),
+  MAILGUN_DOMAIN: v('Mail', '', 'Mailgun sending domain (required when `MAIL_PROVIDER=mailgun`).'),
+  SMTP_USERNAME: v('Mail', '', 'SMTP user name (required when `MAIL_PROVIDER=smtp`).'),
+  SMTP_PASSWORD: v('Mail', '', 'SMTP password (required when `MAIL_PROVIDER=smtp`).'),
+  SMTP_RELAY: v(
+    'Mail',
+    '',
+    'SMTP server IP address or host name (required when `MAIL_PROVIDER=smtp`).',
+  ),
+  SMTP_TLS: v('Mail', 'true', 'Use TLS: `true`, `false` or `if_available`.'),
+  SMTP_PORT: v('Mail', '587', 'SMTP port.'),
+
+  // Storage
+  STORAGE_BACKEND: v('Storage', 'local', 'Where exports are stored: `local` or `gcs`.'),
+  STORAGE_PATH: v('Storage', '.', 'Directory for the `local` storage backend.'),
+  GCS_BUCKET: v(
+    'Storage',
+    '',
+    'Google Cloud Storage bucket (required when `STORAGE_BACKEND=gcs`).',
+  ),
+  GOOGLE_APPLICATION_CREDENTIALS_JSON: v(
+    'Storage',
+    '',
+    'Base64 of the service-account JSON key with access to the bucket (required when `STORAGE_BACKEND=gcs`).',
+  ),
+
+  // GitHub
+  GITHUB_APP_ID: v('GitHub', '', 'The GitHub App ID.'),
+  GITHUB_APP_NAME: v(
+    'GitHub',
+    '',
+    'The GitHub App name as used in its public link (lower-case, spaces as hyphens).',
+  ),
+  GITHUB_APP_CLIENT_ID: v('GitHub', '', 'The GitHub App client ID.'),
+  GITHUB_APP_CLIENT_SECRET: v('GitHub', '', 'The GitHub App client secret.'),
+  GITHUB_CERT: v('GitHub', '', 'The GitHub App private key, base64 encoded.'),
+  REPO_CONNECTION_SIGNING_SECRET: v(
+    'GitHub',
+    '',
+    'Secret that signs the access tokens GitHub Actions use to call back; generate with `lightning gen-encryption-key`.',
+  ),
+
+  // OAuth credentials
+  GOOGLE_CLIENT_ID: v('OAuth', '', 'Google OAuth 2.0 client ID for Google credentials.'),
+  GOOGLE_CLIENT_SECRET: v('OAuth', '', 'Google OAuth 2.0 client secret.'),
+  SALESFORCE_CLIENT_ID: v('OAuth', '', 'Salesforce connected-app consumer key.'),
+  SALESFORCE_CLIENT_SECRET: v('OAuth', '', 'Salesforce connected-app consumer secret.'),
+  SCHEMAS_PATH: v(
+    'Credentials',
+    '(bundled schemas)',
+    'Directory of credential JSON schemas that provide forms for adaptors.',
+  ),
+
+  // Clustering
+  ERLANG_NODE_DISCOVERY_VIA_POSTGRES_ENABLED: v(
+    'Clustering',
+    'false',
+    '`true` makes server nodes discover each other through PostgreSQL notifications (in addition to other strategies).',
+  ),
+  ERLANG_NODE_DISCOVERY_VIA_POSTGRES_CHANNEL_NAME: v(
+    'Clustering',
+    'lightning-cluster',
+    'PostgreSQL notification channel used for node discovery.',
+  ),
+  K8S_HEADLESS_SERVICE: v(
+    'Clustering',
+    '',
+    'Set automatically on Kubernetes (GKE); names the headless service of the node cluster. Informational here: nodes coordinate through PostgreSQL.',
+  ),
+
+  // Metrics
+  PROMEX_ENABLED: v(
+    'Metrics',
+    'false',
+    '`true`/`yes` enables the Prometheus metrics endpoint `/metrics`.',
+  ),
+  PROMEX_METRICS_ENDPOINT_AUTHORIZATION_REQUIRED: v(
+    'Metrics',
+    'true',
+    'Whether `/metrics` requires a bearer token.',
+  ),
+  PROMEX_METRICS_ENDPOINT_TOKEN: v(
+    'Metrics',
+    '(random)',
+    'Bearer token consumers of `/metrics` must send.',
+  ),
+  PROMEX_EXPENSIVE_METRICS_ENABLED: v(
+    'Metrics',
+    'false',
+    '`true`/`yes` enables metrics that are expensive to compute under load.',
+  ),
+  PROMEX_ENDPOINT_SCHEME: v(
+    'Metrics',
+    'https',
+    'Scheme used when connecting to the metrics endpoint.',
+  ),
+  PROMEX_DATASOURCE_ID: v('Metrics', '', 'Grafana datasource used when dashboards are uploaded.'),
+  PROMEX_GRAFANA_HOST: v('Metrics', '', 'Grafana instance that dashboards are uploaded to.'),
+  PROMEX_GRAFANA_USER: v('Metrics', '', 'Grafana user for dashboard upload.'),
+  PROMEX_GRAFANA_PASSWORD: v('Metrics', '', 'Grafana password for dashboard upload.'),
+  PROMEX_UPLOAD_GRAFANA_DASHBOARDS_ON_START: v(
+    'Metrics',
+    'false',
+    '`true`/`yes` uploads the initial dashboards to Grafana at start.',
+  ),
+  METRICS_RUN_PERFORMANCE_AGE_SECONDS: v(
+    'Metrics',
+    '300',
+    'The oldest a run can be to be included in run performance metrics.',
+  ),
+  METRICS_RUN_QUEUE_AGE_SECONDS: v(
+    'Metrics',
+    '5',
+    'Polling period in seconds of the run queue metrics.',
+  ),
+  METRICS_STALLED_RUN_THRESHOLD_SECONDS: v(
+    'Metrics',
+    '3600',
+    'Seconds a run must be `available` before it counts as stalled.',
+  ),
+  METRICS_UNCLAIMED_RUN_THRESHOLD_SECONDS: v(
+    'Metrics',
+    '10',
+    'Seconds a run must be `available` before it counts towards an impeded project.',
+  ),
+  UI_METRICS_ENABLED: v('Metrics', 'false', 'Server-side tracking of some UI metrics.'),
+  SENTRY_DSN: v('Metrics', '', 'Sentry DSN for error monitoring.'),
+
+  // Usage tracking
+  USAGE_TRACKING_ENABLED: v('Usage tracking', 'true', 'Submit anonymised usage data.'),
+  USAGE_TRACKER_HOST: v(
+    'Usage tracking',
+    'https://impact.openfn.org',
+    'Host that receives usage tracking submissions.',
+  ),
+  USAGE_TRACKING_DAILY_BATCH_SIZE: v(
+    'Usage tracking',
+    '10',
+    'Days reported on by each run of the daily report job.',
+  ),
+  USAGE_TRACKING_RESUBMISSION_BATCH_SIZE: v(
+    'Usage tracking',
+    '10',
+    'Failed reports resubmitted per resubmission run.',
+  ),
+  USAGE_TRACKING_RUN_CHUNK_SIZE: v(
+    'Usage tracking',
+    '100',
+    'Runs streamed from the database per batch while building a report.',
+  ),
+  USAGE_TRACKING_UUIDS: v(
+    'Usage tracking',
+    'hashed_only',
+    '`hashed_only` or `cleartext`: whether submissions include cleartext UUIDs.',
+  ),
+
+  // AI assistant
+  AI_ASSISTANT_API_KEY: v(
+    'AI assistant',
+    '',
+    'API key for the AI assistant (currently an Anthropic key).',
+  ),
+  APOLLO_ENDPOINT: v('AI assistant', '', 'Endpoint of the OpenFn Apollo AI service.'),
+
+  // Kafka
+  KAFKA_TRIGGERS_ENABLED: v(
+    'Kafka',
+    'no',
+    '`yes` enables Kafka triggers and their consumer groups.',
+  ),
+  KAFKA_NUMBER_OF_CONSUMERS: v(
+    'Kafka',
+    '1',
+    'Consumers in each trigger’s consumer group (ideally one per partition).',
+  ),
+  KAFKA_NUMBER_OF_MESSAGES_PER_SECOND: v(
+    'Kafka',
+    '1',
+    'Rate limit of forwarded messages; at least 0.1, applied over 10-second windows (rounded down).',
+  ),
+  KAFKA_NUMBER_OF_PROCESSORS: v('Kafka', '1', 'Processors downstream of each consumer.'),
+  KAFKA_DUPLICATE_TRACKING_RETENTION_SECONDS: v(
+    'Kafka',
+    '3600',
+    'How long topic/partition/offset records used for de-duplication are kept.',
+  ),
+  KAFKA_NOTIFICATION_EMBARGO_SECONDS: v(
+    'Kafka',
+    '3600',
+    'Minimum seconds between two failure emails about the same trigger.',
+  ),
+  KAFKA_ALTERNATE_STORAGE_ENABLED: v(
+    'Kafka',
+    'false',
+    'Write messages that fail to be persisted to `KAFKA_ALTERNATE_STORAGE_PATH`.',
+  ),
+  KAFKA_ALTERNATE_STORAGE_PATH: v(
+    'Kafka',
+    '',
+    'Existing, writable directory for failed messages (required when alternate storage is enabled). Not encrypted.',
+  ),
+} as const satisfies Record<string, VariableDoc>;
+
+export type VariableName = keyof typeof variables;
