@@ -1,0 +1,624 @@
+// The database schema: one definition for PostgreSQL and PGlite, and the source of the migrations
+// in packages/server/drizzle (generated with `npm run db:generate -w @lightning/server`).
+//
+// Conventions follow OpenFn Lightning's data model (../shared/reference/lightning-server-facts.md §1)
+// so that a migration from Lightning maps table to table: UUID ids, `inserted_at`/`updated_at`,
+// microsecond timestamps where Lightning keeps them. Enumerations are text columns with CHECK
+// constraints rather than PostgreSQL enum types, so adding a value later is a plain migration.
+// Encrypted columns are `bytea` holding vault ciphertext (see vault/).
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+/** Microsecond timestamp, kept as an ISO string so the microseconds survive (Date has ms only). */
+const usec = (name: string) =>
+  timestamp(name, { withTimezone: true, precision: 6, mode: 'string' });
+const seconds = (name: string) =>
+  timestamp(name, { withTimezone: true, precision: 0, mode: 'date' });
+
+const id = () => uuid('id').primaryKey().defaultRandom();
+const insertedAt = () => usec('inserted_at').notNull().defaultNow();
+const updatedAt = () => usec('updated_at').notNull().defaultNow();
+
+const oneOf = (column: string, values: readonly string[]) =>
+  sql.raw(`${column} IN (${values.map((value) => `'${value}'`).join(', ')})`);
+
+// ── Accounts ───────────────────────────────────────────────────────────────────────────────────
+
+export const USER_ROLES = ['user', 'superuser'] as const;
+
+export const users = pgTable(
+  'users',
+  {
+    id: id(),
+    firstName: text('first_name').notNull(),
+    lastName: text('last_name').notNull().default(''),
+    email: text('email').notNull(),
+    hashedPassword: text('hashed_password'),
+    role: text('role').$type<(typeof USER_ROLES)[number]>().notNull().default('user'),
+    confirmedAt: seconds('confirmed_at'),
+    disabled: boolean('disabled').notNull().default(false),
+    supportUser: boolean('support_user').notNull().default(false),
+    mfaEnabled: boolean('mfa_enabled').notNull().default(false),
+    contactPreference: text('contact_preference').notNull().default('critical'),
+    preferences: jsonb('preferences').$type<Record<string, unknown>>().notNull().default({}),
+    githubOauthToken: bytea('github_oauth_token'),
+    scheduledDeletion: seconds('scheduled_deletion'),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('users_email_index').on(sql`lower(${t.email})`),
+    check('users_role_check', oneOf('role', USER_ROLES)),
+  ],
+);
+
+export const userTotps = pgTable('user_totps', {
+  id: id(),
+  userId: uuid('user_id')
+    .notNull()
+    .unique()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  secret: bytea('secret').notNull(),
+  insertedAt: insertedAt(),
+  updatedAt: updatedAt(),
+});
+
+export const userBackupCodes = pgTable(
+  'user_backup_codes',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    code: bytea('code').notNull(),
+    usedAt: usec('used_at'),
+    insertedAt: insertedAt(),
+  },
+  (t) => [index('user_backup_codes_user_id_index').on(t.userId)],
+);
+
+export const userTokens = pgTable(
+  'user_tokens',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Stored hashed (sha256) for every context, so a database leak yields no usable token. */
+    tokenHash: bytea('token_hash').notNull(),
+    context: text('context').notNull(),
+    sentTo: text('sent_to'),
+    lastUsedAt: usec('last_used_at'),
+    insertedAt: insertedAt(),
+  },
+  (t) => [
+    uniqueIndex('user_tokens_context_token_index').on(t.context, t.tokenHash),
+    index('user_tokens_user_id_index').on(t.userId),
+  ],
+);
+
+// ── Projects ───────────────────────────────────────────────────────────────────────────────────
+
+export const PROJECT_ROLES = ['viewer', 'editor', 'admin', 'owner'] as const;
+export const RETENTION_POLICIES = ['retain_all', 'retain_with_errors', 'erase_all'] as const;
+
+export const projects = pgTable(
+  'projects',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    description: text('description'),
+    concurrency: integer('concurrency'),
+    retentionPolicy: text('retention_policy')
+      .$type<(typeof RETENTION_POLICIES)[number]>()
+      .notNull()
+      .default('retain_all'),
+    historyRetentionPeriod: integer('history_retention_period'),
+    dataclipRetentionPeriod: integer('dataclip_retention_period'),
+    requiresMfa: boolean('requires_mfa').notNull().default(false),
+    allowSupportAccess: boolean('allow_support_access').notNull().default(false),
+    scheduledDeletion: seconds('scheduled_deletion'),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('projects_retention_policy_check', oneOf('retention_policy', RETENTION_POLICIES)),
+    check('projects_concurrency_check', sql`${t.concurrency} IS NULL OR ${t.concurrency} >= 1`),
+  ],
+);
+
+export const projectUsers = pgTable(
+  'project_users',
+  {
+    id: id(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role').$type<(typeof PROJECT_ROLES)[number]>().notNull(),
+    failureAlert: boolean('failure_alert').notNull().default(false),
+    digest: text('digest').notNull().default('never'),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('project_users_project_id_user_id_index').on(t.projectId, t.userId),
+    // One owner per project, as in Lightning.
+    uniqueIndex('project_users_one_owner_index').on(t.projectId).where(sql`role = 'owner'`),
+    index('project_users_user_id_index').on(t.userId),
+    check('project_users_role_check', oneOf('role', PROJECT_ROLES)),
+  ],
+);
+
+// ── Credentials ────────────────────────────────────────────────────────────────────────────────
+
+export const credentials = pgTable(
+  'credentials',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    name: text('name').notNull(),
+    schema: text('schema').notNull(),
+    /** Vault ciphertext of the JSON body. */
+    body: bytea('body').notNull(),
+    production: boolean('production').notNull().default(false),
+    transferStatus: text('transfer_status'),
+    scheduledDeletion: seconds('scheduled_deletion'),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('credentials_user_id_name_index').on(t.userId, t.name)],
+);
+
+export const projectCredentials = pgTable(
+  'project_credentials',
+  {
+    id: id(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    credentialId: uuid('credential_id')
+      .notNull()
+      .references(() => credentials.id, { onDelete: 'cascade' }),
+    insertedAt: insertedAt(),
+  },
+  (t) => [
+    uniqueIndex('project_credentials_project_id_credential_id_index').on(
+      t.projectId,
+      t.credentialId,
+    ),
+  ],
+);
+
+export const WEBHOOK_AUTH_TYPES = ['basic', 'api'] as const;
+
+export const webhookAuthMethods = pgTable(
+  'webhook_auth_methods',
+  {
+    id: id(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    authType: text('auth_type').$type<(typeof WEBHOOK_AUTH_TYPES)[number]>().notNull(),
+    username: bytea('username'),
+    password: bytea('password'),
+    apiKey: bytea('api_key'),
+    scheduledDeletion: seconds('scheduled_deletion'),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('webhook_auth_methods_project_id_name_index').on(t.projectId, t.name),
+    check('webhook_auth_methods_auth_type_check', oneOf('auth_type', WEBHOOK_AUTH_TYPES)),
+  ],
+);
+
+// ── Workflows ──────────────────────────────────────────────────────────────────────────────────
+
+export const workflows = pgTable(
+  'workflows',
+  {
+    id: id(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    concurrency: integer('concurrency'),
+    enableJobLogs: boolean('enable_job_logs').notNull().default(true),
+    positions: jsonb('positions').$type<Record<string, { x: number; y: number }>>(),
+    /** Optimistic lock: bumped by every save; a save naming an older version is refused. */
+    lockVersion: integer('lock_version').notNull().default(0),
+    deletedAt: seconds('deleted_at'),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('workflows_project_id_name_index').on(t.projectId, t.name),
+    check('workflows_concurrency_check', sql`${t.concurrency} IS NULL OR ${t.concurrency} >= 1`),
+  ],
+);
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: id(),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    body: text('body').notNull().default(''),
+    adaptor: text('adaptor').notNull().default('@openfn/language-common@latest'),
+    projectCredentialId: uuid('project_credential_id').references(() => projectCredentials.id, {
+      onDelete: 'set null',
+    }),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('jobs_workflow_id_name_index').on(t.workflowId, t.name)],
+);
+
+export const TRIGGER_TYPES = ['webhook', 'cron', 'kafka'] as const;
+export const WEBHOOK_REPLIES = ['before_start', 'after_completion', 'custom'] as const;
+
+export const triggers = pgTable(
+  'triggers',
+  {
+    id: id(),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    type: text('type').$type<(typeof TRIGGER_TYPES)[number]>().notNull().default('webhook'),
+    enabled: boolean('enabled').notNull().default(false),
+    comment: text('comment'),
+    customPath: text('custom_path'),
+    cronExpression: text('cron_expression'),
+    webhookReply: text('webhook_reply')
+      .$type<(typeof WEBHOOK_REPLIES)[number]>()
+      .notNull()
+      .default('before_start'),
+    /** Kafka settings; `username`/`password` inside are vault ciphertext, base64 encoded. */
+    kafkaConfiguration: jsonb('kafka_configuration').$type<Record<string, unknown>>(),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('triggers_workflow_id_index').on(t.workflowId),
+    check('triggers_type_check', oneOf('type', TRIGGER_TYPES)),
+    check('triggers_webhook_reply_check', oneOf('webhook_reply', WEBHOOK_REPLIES)),
+  ],
+);
+
+export const triggerWebhookAuthMethods = pgTable(
+  'trigger_webhook_auth_methods',
+  {
+    triggerId: uuid('trigger_id')
+      .notNull()
+      .references(() => triggers.id, { onDelete: 'cascade' }),
+    webhookAuthMethodId: uuid('webhook_auth_method_id')
+      .notNull()
+      .references(() => webhookAuthMethods.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.triggerId, t.webhookAuthMethodId] })],
+);
+
+export const EDGE_CONDITIONS = [
+  'always',
+  'on_job_success',
+  'on_job_failure',
+  'js_expression',
+] as const;
+
+export const workflowEdges = pgTable(
+  'workflow_edges',
+  {
+    id: id(),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    sourceJobId: uuid('source_job_id').references(() => jobs.id, { onDelete: 'cascade' }),
+    sourceTriggerId: uuid('source_trigger_id').references(() => triggers.id, {
+      onDelete: 'cascade',
+    }),
+    targetJobId: uuid('target_job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    conditionType: text('condition_type')
+      .$type<(typeof EDGE_CONDITIONS)[number]>()
+      .notNull()
+      .default('always'),
+    conditionExpression: text('condition_expression'),
+    conditionLabel: text('condition_label'),
+    enabled: boolean('enabled').notNull().default(true),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('workflow_edges_workflow_id_index').on(t.workflowId),
+    check('workflow_edges_condition_type_check', oneOf('condition_type', EDGE_CONDITIONS)),
+    check(
+      'workflow_edges_one_source_check',
+      sql`(${t.sourceJobId} IS NULL) <> (${t.sourceTriggerId} IS NULL)`,
+    ),
+    check(
+      'workflow_edges_no_self_loop_check',
+      sql`${t.sourceJobId} IS NULL OR ${t.sourceJobId} <> ${t.targetJobId}`,
+    ),
+  ],
+);
+
+/** Immutable copy of a workflow's graph at one lock version; runs execute the snapshot they were created with. */
+export const workflowSnapshots = pgTable(
+  'workflow_snapshots',
+  {
+    id: id(),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    lockVersion: integer('lock_version').notNull(),
+    jobs: jsonb('jobs').$type<Record<string, unknown>[]>().notNull(),
+    triggers: jsonb('triggers').$type<Record<string, unknown>[]>().notNull(),
+    edges: jsonb('edges').$type<Record<string, unknown>[]>().notNull(),
+    insertedAt: insertedAt(),
+  },
+  (t) => [
+    uniqueIndex('workflow_snapshots_workflow_id_lock_version_index').on(
+      t.workflowId,
+      t.lockVersion,
+    ),
+  ],
+);
+
+// ── Execution ──────────────────────────────────────────────────────────────────────────────────
+
+export const DATACLIP_TYPES = [
+  'http_request',
+  'global',
+  'step_result',
+  'saved_input',
+  'kafka',
+] as const;
+
+export const dataclips = pgTable(
+  'dataclips',
+  {
+    id: id(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    type: text('type').$type<(typeof DATACLIP_TYPES)[number]>().notNull(),
+    body: jsonb('body'),
+    /** Request metadata of http_request and kafka dataclips (method, path, query, headers). */
+    request: jsonb('request'),
+    name: text('name'),
+    wipedAt: usec('wiped_at'),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('dataclips_project_id_inserted_at_index').on(t.projectId, t.insertedAt),
+    check('dataclips_type_check', oneOf('type', DATACLIP_TYPES)),
+  ],
+);
+
+export const WORK_ORDER_STATES = [
+  'rejected',
+  'pending',
+  'running',
+  'success',
+  'failed',
+  'crashed',
+  'cancelled',
+  'killed',
+  'exception',
+  'lost',
+] as const;
+
+export const workOrders = pgTable(
+  'work_orders',
+  {
+    id: id(),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    snapshotId: uuid('snapshot_id').references(() => workflowSnapshots.id),
+    triggerId: uuid('trigger_id').references(() => triggers.id, { onDelete: 'set null' }),
+    dataclipId: uuid('dataclip_id').references(() => dataclips.id, { onDelete: 'set null' }),
+    state: text('state').$type<(typeof WORK_ORDER_STATES)[number]>().notNull().default('pending'),
+    lastActivity: usec('last_activity').notNull().defaultNow(),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // History lists a workflow's work orders newest first, filtered by state.
+    index('work_orders_workflow_id_last_activity_index').on(t.workflowId, t.lastActivity),
+    index('work_orders_workflow_id_state_index').on(t.workflowId, t.state),
+    check('work_orders_state_check', oneOf('state', WORK_ORDER_STATES)),
+  ],
+);
+
+export const RUN_STATES = [
+  'available',
+  'claimed',
+  'started',
+  'success',
+  'failed',
+  'crashed',
+  'cancelled',
+  'killed',
+  'exception',
+  'lost',
+] as const;
+export const FINAL_RUN_STATES = [
+  'success',
+  'failed',
+  'crashed',
+  'cancelled',
+  'killed',
+  'exception',
+  'lost',
+] as const;
+
+/** Run priority as Lightning stores it: 0 = immediate (manual), 1 = normal. */
+export const RUN_PRIORITY = { immediate: 0, normal: 1 } as const;
+
+export const runs = pgTable(
+  'runs',
+  {
+    id: id(),
+    workOrderId: uuid('work_order_id')
+      .notNull()
+      .references(() => workOrders.id, { onDelete: 'cascade' }),
+    snapshotId: uuid('snapshot_id')
+      .notNull()
+      .references(() => workflowSnapshots.id),
+    startingTriggerId: uuid('starting_trigger_id').references(() => triggers.id, {
+      onDelete: 'set null',
+    }),
+    startingJobId: uuid('starting_job_id').references(() => jobs.id, { onDelete: 'set null' }),
+    createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    dataclipId: uuid('dataclip_id').references(() => dataclips.id, { onDelete: 'set null' }),
+    state: text('state').$type<(typeof RUN_STATES)[number]>().notNull().default('available'),
+    errorType: text('error_type'),
+    priority: integer('priority').notNull().default(RUN_PRIORITY.normal),
+    /** `manual` for runs people start (and synchronous webhooks), `default` otherwise. */
+    queue: text('queue').notNull().default('default'),
+    options: jsonb('options').$type<Record<string, unknown>>().notNull().default({}),
+    workerName: text('worker_name'),
+    claimedAt: usec('claimed_at'),
+    startedAt: usec('started_at'),
+    finishedAt: usec('finished_at'),
+    insertedAt: insertedAt(),
+  },
+  (t) => [
+    // The claim query reads only available runs in priority/age order: a partial index keeps it
+    // from touching the finished history, however large.
+    index('runs_available_index').on(t.priority, t.insertedAt).where(sql`state = 'available'`),
+    index('runs_work_order_id_index').on(t.workOrderId),
+    // Lost-run sweep and concurrency checks look only at in-flight runs.
+    index('runs_in_flight_index')
+      .on(t.state, t.claimedAt)
+      .where(sql`state IN ('claimed', 'started')`),
+    check('runs_state_check', oneOf('state', RUN_STATES)),
+    check(
+      'runs_starting_node_check',
+      sql`(${t.startingTriggerId} IS NULL) <> (${t.startingJobId} IS NULL)`,
+    ),
+  ],
+);
+
+export const STEP_EXIT_REASONS = [
+  'success',
+  'fail',
+  'crash',
+  'cancel',
+  'kill',
+  'exception',
+  'lost',
+] as const;
+
+/** A step's id is chosen by the worker (worker protocol §4). */
+export const steps = pgTable(
+  'steps',
+  {
+    id: uuid('id').primaryKey(),
+    jobId: uuid('job_id').notNull(),
+    snapshotId: uuid('snapshot_id').references(() => workflowSnapshots.id),
+    credentialId: uuid('credential_id'),
+    inputDataclipId: uuid('input_dataclip_id').references(() => dataclips.id, {
+      onDelete: 'set null',
+    }),
+    outputDataclipId: uuid('output_dataclip_id').references(() => dataclips.id, {
+      onDelete: 'set null',
+    }),
+    exitReason: text('exit_reason'),
+    errorType: text('error_type'),
+    errorMessage: text('error_message'),
+    startedAt: usec('started_at'),
+    finishedAt: usec('finished_at'),
+    insertedAt: insertedAt(),
+  },
+  (t) => [
+    index('steps_job_id_index').on(t.jobId),
+    check(
+      'steps_exit_reason_check',
+      sql`exit_reason IS NULL OR ${oneOf('exit_reason', STEP_EXIT_REASONS)}`,
+    ),
+  ],
+);
+
+export const runSteps = pgTable(
+  'run_steps',
+  {
+    id: id(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    stepId: uuid('step_id')
+      .notNull()
+      .references(() => steps.id, { onDelete: 'cascade' }),
+    insertedAt: insertedAt(),
+  },
+  (t) => [uniqueIndex('run_steps_run_id_step_id_index').on(t.runId, t.stepId)],
+);
+
+export const LOG_LEVELS = ['debug', 'info', 'success', 'warn', 'error', 'always'] as const;
+
+export const logLines = pgTable(
+  'log_lines',
+  {
+    id: id(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    stepId: uuid('step_id'),
+    source: text('source'),
+    level: text('level').$type<(typeof LOG_LEVELS)[number]>().notNull().default('info'),
+    message: text('message').notNull(),
+    timestamp: usec('timestamp').notNull(),
+  },
+  (t) => [
+    index('log_lines_run_id_timestamp_index').on(t.runId, t.timestamp),
+    check('log_lines_level_check', oneOf('level', LOG_LEVELS)),
+  ],
+);
+
+// ── Audit ──────────────────────────────────────────────────────────────────────────────────────
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: id(),
+    event: text('event').notNull(),
+    itemType: text('item_type').notNull(),
+    itemId: uuid('item_id').notNull(),
+    actorId: uuid('actor_id'),
+    actorType: text('actor_type'),
+    changes: jsonb('changes').$type<Record<string, unknown>>().notNull().default({}),
+    insertedAt: insertedAt(),
+  },
+  (t) => [index('audit_events_item_index').on(t.itemType, t.itemId)],
+);
