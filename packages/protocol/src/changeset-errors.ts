@@ -55,6 +55,7 @@ export const changesetErrorMap: z.core.$ZodErrorMap = (issue) => {
 };
 
 function article(expected: string): string {
+  if (expected === 'int') return 'an integer';
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
