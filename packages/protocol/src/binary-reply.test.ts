@@ -1,6 +1,7 @@
 import {
   BinaryDecodeError,
   type BinaryReply,
+  binaryReplyToFrame,
   decodeBinaryReply,
   encodeBinaryReply,
 } from './binary-reply.js';
@@ -86,5 +87,18 @@ describe('binary reply frames', () => {
     expect(() =>
       encodeBinaryReply({ joinRef: '1', ref: '2', topic: 't'.repeat(256), status: 'ok', body }),
     ).toThrow(/topic must be at most 255 bytes/);
+  });
+});
+
+describe('binaryReplyToFrame', () => {
+  it('gives a phx_reply frame whose response is the body', () => {
+    const reply = { joinRef: '1', ref: '2', topic: 'run:1', status: 'ok' as const, body };
+    expect(binaryReplyToFrame(reply)).toEqual({
+      joinRef: '1',
+      ref: '2',
+      topic: 'run:1',
+      event: 'phx_reply',
+      payload: { status: 'ok', response: body },
+    });
   });
 });

@@ -8,7 +8,8 @@
 // The JS Phoenix client hands the body to the caller as an ArrayBuffer in `response`.
 // A `null` join_ref or ref is written as an empty string, as Phoenix does, and read back as null.
 
-import type { ReplyStatus } from './replies.js';
+import type { Frame } from './frames.js';
+import { type ReplyPayload, type ReplyStatus, replyFrame } from './replies.js';
 import { fail, ok, type Result } from './result.js';
 
 export const BINARY_KIND_REPLY = 1;
@@ -122,4 +123,12 @@ export function decodeBinaryReply(
     status,
     body: bytes.subarray(headerSize),
   });
+}
+
+/**
+ * A decoded binary reply as an ordinary `phx_reply` frame whose `response` is the body bytes, so
+ * a client can route text and binary replies through the same code.
+ */
+export function binaryReplyToFrame(reply: BinaryReply): Frame<ReplyPayload<Uint8Array>> {
+  return replyFrame(reply, reply.status, reply.body);
 }

@@ -13,6 +13,7 @@ export {
   BinaryDecodeError,
   type BinaryDecodeErrorCode,
   type BinaryReply,
+  binaryReplyToFrame,
   decodeBinaryReply,
   encodeBinaryReply,
 } from './binary-reply.js';
@@ -86,3 +87,10 @@ export {
   verifyWorkerToken,
   type WorkerTokenClaims,
 } from './tokens.js';
+/** The worker's socket URL and the query the server reads from it. */
+export {
+  readWorkerSocketQuery,
+  type WorkerSocketParams,
+  type WorkerSocketQuery,
+  workerSocketUrl,
+} from './worker-socket-url.js';
