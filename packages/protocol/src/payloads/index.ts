@@ -47,3 +47,13 @@ export const runPushSchemas = {
 
 export type QueuePushEvent = keyof typeof queuePushSchemas;
 export type RunPushEvent = keyof typeof runPushSchemas;
+
+/** Whether `event` is one a worker may push on `worker:queue`. */
+export function isQueuePushEvent(event: string): event is QueuePushEvent {
+  return Object.hasOwn(queuePushSchemas, event);
+}
+
+/** Whether `event` is one a worker may push on `run:<id>`. */
+export function isRunPushEvent(event: string): event is RunPushEvent {
+  return Object.hasOwn(runPushSchemas, event);
+}

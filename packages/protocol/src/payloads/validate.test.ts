@@ -1,5 +1,11 @@
 import { expectFieldError } from '../test-support/expect-payload.js';
-import { queuePushSchemas, runPushSchemas, validatePayload } from './index.js';
+import {
+  isQueuePushEvent,
+  isRunPushEvent,
+  queuePushSchemas,
+  runPushSchemas,
+  validatePayload,
+} from './index.js';
 import { claimPayloadSchema } from './queue.js';
 
 describe('validatePayload', () => {
@@ -51,5 +57,13 @@ describe('validatePayload', () => {
         'phx_leave',
       ].sort(),
     );
+  });
+
+  it('tells which events a worker may push on each channel', () => {
+    expect(isRunPushEvent('step:complete')).toBe(true);
+    expect(isRunPushEvent('claim')).toBe(false);
+    expect(isRunPushEvent('toString')).toBe(false);
+    expect(isQueuePushEvent('claim')).toBe(true);
+    expect(isQueuePushEvent('run:log')).toBe(false);
   });
 });
