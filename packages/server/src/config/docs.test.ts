@@ -9,14 +9,14 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const doc = readFileSync(join(root, 'docs/configuration.md'), 'utf8');
 
 const documented = new Map(
-  [...doc.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| ([^|]*) \|/gm)].map((m) => [m[1]!, m[2]!.trim()]),
+  [...doc.matchAll(/^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|\s*([^|]*?)\s*\|/gm)].map((m) => [m[1]!, m[2]!.trim()]),
 );
 
 const sourceFiles = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory())
-      return ['node_modules', 'dist'].includes(entry.name) ? [] : sourceFiles(path);
+      return ['node_modules', 'dist', 'test-support'].includes(entry.name) ? [] : sourceFiles(path);
     return /\.(ts|js)$/.test(entry.name) && !entry.name.endsWith('.test.ts') ? [path] : [];
   });
 

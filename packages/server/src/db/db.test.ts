@@ -131,14 +131,12 @@ describe('database', () => {
     expect(run!.state).toBe('available');
     expect(run!.queue).toBe('default');
     await expect(
-      db
-        .insert(schema.runs)
-        .values({
-          workOrderId: workOrder!.id,
-          snapshotId: snapshot!.id,
-          state: 'bogus' as 'available',
-          startingTriggerId: trigger!.id,
-        }),
+      db.insert(schema.runs).values({
+        workOrderId: workOrder!.id,
+        snapshotId: snapshot!.id,
+        state: 'bogus' as 'available',
+        startingTriggerId: trigger!.id,
+      }),
     ).rejects.toThrow();
     await expect(
       db.insert(schema.runs).values({ workOrderId: workOrder!.id, snapshotId: snapshot!.id }),

@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { registerKeyCommands } from './commands/keys.js';
+import { registerMigrateCommand } from './commands/migrate.js';
+import { registerRotateCommand } from './commands/rotate.js';
+import { registerServerCommands } from './commands/server.js';
+
+/** Every subcommand of `lightning`, each in its own file under commands/. */
+export function registerCommands(program: Command): void {
+  registerServerCommands(program);
+  registerMigrateCommand(program);
+  registerKeyCommands(program);
+  registerRotateCommand(program);
+}

@@ -1,0 +1,23 @@
+import { createLogger, db as serverDb } from '@lightning/server';
+import type { Command } from 'commander';
+import { loadCommandConfig } from '../environment.js';
+
+export function registerMigrateCommand(program: Command): void {
+  program
+    .command('migrate')
+    .description('Apply pending database migrations (the server also applies them at start)')
+    .action(async () => {
+      const { config, warnings } = loadCommandConfig('tool');
+      const logger = createLogger(config.logLevel);
+      for (const warning of warnings) logger.warn(warning);
+      const database = await serverDb.openDatabase(config, {
+        onRetry: (message) => logger.warn(message),
+      });
+      try {
+        await serverDb.migrateDatabase(database);
+        console.log(`Migrations applied to ${database.location}`);
+      } finally {
+        await database.close();
+      }
+    });
+}

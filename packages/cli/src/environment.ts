@@ -1,0 +1,49 @@
+// Builds the configuration for a command. Development instances get keys generated once into the
+// data directory, so `lightning start` needs no preparation; production never does (load.ts
+// refuses to start without real keys).
+import { config as serverConfig } from '@lightning/server';
+
+type Purpose = serverConfig.Purpose;
+
+export interface CommandConfig {
+  config: serverConfig.Config;
+  warnings: string[];
+}
+
+export function loadCommandConfig(
+  purpose: Purpose,
+  env: serverConfig.Environment = process.env,
+): CommandConfig {
+  // A first pass tells whether this is production and where the data directory is. If it fails,
+  // the full pass below reports every problem at once.
+  let probe: serverConfig.LoadedConfig;
+  try {
+    probe = serverConfig.loadConfig(env, { purpose: 'tool' });
+  } catch (error) {
+    if (!(error instanceof serverConfig.ConfigError)) throw error;
+    return serverConfig.loadConfig(env, { purpose });
+  }
+  const warnings = [...probe.warnings];
+  let effective: serverConfig.Environment = env;
+  if (!probe.config.production && purpose !== 'tool') {
+    const { keys, path, created } = serverConfig.ensureDevKeys(probe.config.dataDir);
+    const filled = Object.entries(keys).filter(([name]) => !env[name]);
+    if (filled.length > 0) {
+      effective = { ...Object.fromEntries(filled), ...stripEmpty(env) };
+      warnings.push(
+        `${created ? 'Generated' : 'Using'} development keys in ${path} for ${filled
+          .map(([name]) => name)
+          .join(
+            ', ',
+          )}. Never use them in production: set your own (see \`lightning gen-encryption-key\`, \`lightning gen-worker-keys\`).`,
+      );
+    }
+  }
+  const loaded = serverConfig.loadConfig(effective, { purpose });
+  return { config: loaded.config, warnings: [...new Set([...warnings, ...loaded.warnings])] };
+}
+
+const stripEmpty = (env: serverConfig.Environment) =>
+  Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );

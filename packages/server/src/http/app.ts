@@ -1,0 +1,44 @@
+// Assembles the Fastify application: plugins, the error handler, each context's routes, and the
+// static web app. Contexts register their own routes; this file only wires them.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { DatabaseHandle } from '../db/index.js';
+import { installErrorHandler } from './error-handler.js';
+import { registerHealthRoute } from './health.js';
+
+export interface AppDependencies {
+  config: Config;
+  database: DatabaseHandle;
+  logger: Logger;
+}
+
+const WEB_DIST = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
+export async function buildApp({
+  config,
+  database,
+  logger,
+}: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Keep-alive connections idle longer than IDLE_TIMEOUT are closed.
+    keepAliveTimeout: config.http.idleTimeoutSeconds * 1000,
+    connectionTimeout: 0,
+    // Bodies are limited per route (webhooks stream and count); this is the default for the API.
+    bodyLimit: 1024 * 1024,
+    // Per-request log lines would dominate the log (and the cost) of webhook ingestion.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
+  installErrorHandler(app);
+  registerHealthRoute(app, database);
+
+  if (existsSync(WEB_DIST)) {
+    await app.register(fastifyStatic, { root: WEB_DIST, index: ['index.html'], wildcard: false });
+  }
+  return app;
+}

@@ -1,0 +1,2 @@
+export { type AppDependencies, buildApp } from './app.js';
+export * from './errors.js';

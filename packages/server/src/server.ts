@@ -1,0 +1,58 @@
+// Starts one server node: database (with bounded retries), migrations, HTTP. Returns a handle whose
+// `close` shuts down gracefully: stop accepting, finish in-flight requests, close the database.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/index.js';
+import { type DatabaseHandle, migrateDatabase, openDatabase } from './db/index.js';
+import { buildApp } from './http/index.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  database: DatabaseHandle;
+  /** The address actually bound, e.g. `http://127.0.0.1:4000`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  config: Config;
+  logger: Logger;
+  /** Use an already open database (tests, embedded mode); otherwise one is opened from config. */
+  database?: DatabaseHandle;
+}
+
+export async function startServer({
+  config,
+  logger,
+  database,
+}: StartServerOptions): Promise<RunningServer> {
+  let db: DatabaseHandle;
+  if (database) {
+    db = database;
+  } else {
+    db = await openDatabase(config, { onRetry: (message) => logger.warn(message) });
+    logger.info({ database: db.location, kind: db.kind }, 'database connected');
+  }
+  try {
+    await migrateDatabase(db);
+    const app = await buildApp({ config, database: db, logger });
+    const url = await app.listen({ host: config.http.listenAddress, port: config.http.port });
+    logger.info({ url }, 'Lightning server listening');
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      database: db,
+      url,
+      close: () => {
+        closing ??= (async () => {
+          await app.close();
+          if (!database) await db.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    if (!database) await db.close().catch(() => {});
+    throw error;
+  }
+}
