@@ -128,6 +128,27 @@ export interface ExecuteOptions {
   onEvent: (event: RunEvent) => void;
   /** Module names jobs may import; default `['@openfn/*']`. */
   allowList?: string[];
+  /**
+   * Safety net inside the process: a vm `timeout` on the synchronous part of the job module and
+   * of each operation (stops `while (true) {}`), and a limit on each step. Either ends the run
+   * with `kill` / `TimeoutError`. The worker's process-level timeout stays the real limit.
+   */
+  timeoutMs?: number;
+  /**
+   * A step whose state is bigger than this ends the run (`kill` / `StateTooLargeError`).
+   * Default: a quarter of `plan.options.run_memory_limit_mb`; no limit when that is unset.
+   */
+  stateLimitMb?: number;
+  /** Install missing adaptors into `adaptorsDir` before running (else `ImportError`). Default false. */
+  autoinstall?: boolean;
+  /** Extra entries for run:start `versions`, e.g. `{ worker: '0.1.0' }`. */
+  versions?: Record<string, string>;
+  /**
+   * Turn global `console` calls made during the run (adaptor code logs that way) into `ADA`
+   * log events of this run. Default true. Calls outside the run, and inside `onEvent`, are
+   * left alone.
+   */
+  captureAdaptorConsole?: boolean;
 }
 
 export interface RunResult {

@@ -1,0 +1,74 @@
+// Maps whatever a job threw to runtime.md's error table. Errors from job code come from
+// another realm (the vm context), so `instanceof` is useless: the constructor's name decides.
+import {
+  AdaptorError,
+  JobError,
+  RunError,
+  RuntimeCrash,
+  RuntimeError,
+  SecurityError,
+  TimeoutError,
+} from '../errors.js';
+
+/** The filename prefix of job code in stack traces. */
+export const JOB_FILE_PREFIX = 'lightning-job:';
+
+function errorName(thrown: unknown): string | undefined {
+  if (typeof thrown !== 'object' || thrown === null) return undefined;
+  const constructorName = (thrown as { constructor?: { name?: unknown } }).constructor?.name;
+  if (typeof constructorName === 'string' && constructorName !== 'Object') return constructorName;
+  const name = (thrown as { name?: unknown }).name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+export function errorMessage(thrown: unknown): string {
+  if (typeof thrown === 'string') return thrown;
+  if (typeof thrown === 'object' && thrown !== null) {
+    const message = (thrown as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+    try {
+      return JSON.stringify(thrown);
+    } catch {
+      return String(thrown);
+    }
+  }
+  return String(thrown);
+}
+
+/**
+ * Was this error thrown by adaptor code? The first stack frame that is either job code or a
+ * file decides; Node internals and `<anonymous>` frames (JSON.parse, Array.map…) are skipped.
+ */
+export function isFromAdaptorCode(thrown: unknown): boolean {
+  const stack = (thrown as { stack?: unknown } | null)?.stack;
+  if (typeof stack !== 'string') return false;
+  for (const frame of stack.split('\n').slice(1)) {
+    if (frame.includes(JOB_FILE_PREFIX)) return false;
+    if (/\(?(file:\/\/|\/)[^\s]*:\d+:\d+\)?$/.test(frame.trim())) return true;
+  }
+  return false;
+}
+
+export interface ClassifyOptions {
+  /** True when thrown while an operation ran (only then can it be an adaptor's error). */
+  inOperation: boolean;
+  timeoutMs?: number;
+}
+
+export function classifyError(thrown: unknown, options: ClassifyOptions): RunError {
+  if (thrown instanceof RunError) return thrown;
+  const name = errorName(thrown);
+  const message = errorMessage(thrown);
+  const cause = { cause: thrown };
+
+  if ((thrown as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+    return new TimeoutError(options.timeoutMs ?? 0);
+  }
+  if (name === 'EvalError') return new SecurityError();
+  if (options.inOperation && isFromAdaptorCode(thrown)) return new AdaptorError(message, cause);
+  if (name === 'TypeError' || name === 'RangeError') return new RuntimeError(name, message, cause);
+  if (name === 'ReferenceError' || name === 'SyntaxError') {
+    return new RuntimeCrash(name, message, cause);
+  }
+  return new JobError(message, cause);
+}

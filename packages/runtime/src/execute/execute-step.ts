@@ -1,0 +1,181 @@
+// One step of a run: step:start → compile → run the job in a fresh vm context → clean the
+// output state → step:complete. A `fail` error is recorded in `state.errors[jobId]` and the
+// workflow carries on; `crash`/`kill` errors are returned for the plan to stop on.
+import { adaptorName, parseAdaptorSpec } from '../adaptors/adaptor-spec.js';
+import { compile } from '../compile/compile.js';
+import type { RunError } from '../errors.js';
+import { StateTooLargeError } from '../errors.js';
+import type { ExitReason, LogLevel, LogSource, PlanJob, RunEvent, State } from '../types.js';
+import { assembleState } from './assemble-state.js';
+import { classifyError } from './classify-error.js';
+import { microTimestamp } from './clock.js';
+import { type ConsoleMethod, createJobContext } from './job-context.js';
+import { loadModule } from './module-linker.js';
+import { runJob } from './run-job.js';
+import { toSafeJson } from './safe-json.js';
+
+/** Keys removed from every step's output: credentials never leave a step. */
+const STATE_PROPS_TO_REMOVE = ['configuration', 'response'];
+
+export interface StepEnvironment {
+  adaptorsDir: string;
+  allowList: readonly string[];
+  emit: (event: RunEvent) => void;
+  log: (level: LogLevel, source: LogSource, message: unknown[], stepId?: string) => void;
+  /** Turns console arguments into a log message (sanitising, size limit). */
+  jobLog: (method: ConsoleMethod, args: unknown[], stepId: string) => void;
+  timeoutMs?: number;
+  payloadLimitMb?: number;
+  stateLimitMb?: number;
+}
+
+export interface StepInput {
+  job: PlanJob;
+  stepId: string;
+  outputDataclipId: string;
+  /** A fresh copy: the step may mutate it. */
+  state: State;
+  inputDataclipId?: string;
+  credential?: State;
+}
+
+export interface StepOutcome {
+  reason: ExitReason;
+  error: RunError | null;
+  /** The output state as JSON (without configuration/response). */
+  json: string;
+  /** True when the output is over the payload limit and was not sent. */
+  withheld: boolean;
+}
+
+export interface SerializedError {
+  source: 'runtime';
+  name: string;
+  type: string;
+  severity: ExitReason;
+  message: string;
+  subtype?: string;
+  details?: unknown;
+}
+
+function serializeError(error: RunError): SerializedError {
+  const cause = (error as { cause?: unknown }).cause;
+  const details =
+    error.type === 'AdaptorError' && cause && typeof cause === 'object'
+      ? JSON.parse(
+          toSafeJson({ ...cause, name: (cause as Error).name, message: (cause as Error).message }),
+        )
+      : undefined;
+  return {
+    source: 'runtime',
+    name: error.type,
+    type: error.type,
+    severity: error.severity,
+    message: error.message,
+    ...('subtype' in error ? { subtype: String(error.subtype) } : {}),
+    ...(details ? { details } : {}),
+  };
+}
+
+const MB = 1024 * 1024;
+
+export async function executeStep(input: StepInput, env: StepEnvironment): Promise<StepOutcome> {
+  const { job, stepId } = input;
+  const jobName = job.name || job.id;
+  env.emit({
+    type: 'step:start',
+    step_id: stepId,
+    job_id: job.id,
+    ...(input.inputDataclipId ? { input_dataclip_id: input.inputDataclipId } : {}),
+    timestamp: microTimestamp(),
+  });
+  env.log('info', 'R/T', [`Starting step ${jobName}`], stepId);
+  const started = Date.now();
+
+  const state = assembleState(input.state, job.state, input.credential);
+  const jobContext = createJobContext({
+    name: jobName,
+    state,
+    onConsole: (method, args) => env.jobLog(method, args, stepId),
+  });
+
+  let result: State = state;
+  let error: RunError | null = null;
+  try {
+    const pinned: Record<string, string> = {};
+    let adaptorExports: string[] | undefined;
+    if (job.adaptor) {
+      const { name, version } = parseAdaptorSpec(job.adaptor);
+      if (version) pinned[name] = version;
+      const linker = { adaptorsDir: env.adaptorsDir, allowList: env.allowList, pinned };
+      adaptorExports = Object.keys(await loadModule(job.adaptor, linker));
+    }
+    const compiled = compile(job.body, {
+      name: jobName,
+      adaptorName: job.adaptor ? adaptorName(job.adaptor) : undefined,
+      adaptorExports,
+    });
+    result = await runJob(state, {
+      code: compiled.code,
+      jobName,
+      jobContext,
+      linker: { adaptorsDir: env.adaptorsDir, allowList: env.allowList, pinned },
+      operations: compiled.operations,
+      timeoutMs: env.timeoutMs,
+    });
+  } catch (thrown) {
+    error = classifyError(thrown, { inOperation: false, timeoutMs: env.timeoutMs });
+    // The state the job started from (as far as it changed it) is the step's output.
+    result = state;
+    env.log('error', 'R/T', [`${error.type}: ${error.message}`], stepId);
+    if (error.severity === 'fail') {
+      const errors = (typeof result.errors === 'object' && result.errors) || {};
+      result.errors = { ...errors, [job.id]: serializeError(error) };
+      env.log('error', 'R/T', [`Check state.errors.${job.id} for details.`], stepId);
+    }
+  } finally {
+    jobContext.dispose();
+  }
+
+  const output: State = { ...result };
+  for (const key of STATE_PROPS_TO_REMOVE) delete output[key];
+  const json = toSafeJson(output);
+  const bytes = Buffer.byteLength(json);
+
+  if (env.stateLimitMb !== undefined && bytes > env.stateLimitMb * MB) {
+    error = new StateTooLargeError(env.stateLimitMb);
+    env.log('error', 'R/T', [`${error.type}: ${error.message}`], stepId);
+  }
+  const withheld = env.payloadLimitMb !== undefined && bytes > env.payloadLimitMb * MB;
+  if (withheld) {
+    env.log(
+      'info',
+      'R/T',
+      [
+        `Dataclip exceeds payload limit of ${env.payloadLimitMb}mb: the output of ${jobName} is not sent`,
+      ],
+      stepId,
+    );
+  }
+
+  const reason: ExitReason = error ? error.severity : 'success';
+  const duration = Date.now() - started;
+  if (!error) env.log('success', 'R/T', [`${jobName} completed in ${duration}ms`], stepId);
+  const { heapUsed, rss } = process.memoryUsage();
+  env.emit({
+    type: 'step:complete',
+    step_id: stepId,
+    job_id: job.id,
+    reason,
+    error_type: error?.type ?? null,
+    error_message: error?.message ?? null,
+    output_dataclip_id: input.outputDataclipId,
+    ...(withheld
+      ? { output_dataclip_error: 'DATACLIP_TOO_LARGE' as const }
+      : { output_state: JSON.parse(json) as State }),
+    mem: { job: heapUsed, system: rss },
+    duration,
+    timestamp: microTimestamp(),
+  });
+  return { reason, error, json, withheld };
+}
