@@ -2,13 +2,17 @@
 // `close` shuts down gracefully: stop accepting, finish in-flight requests, close the database.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { type Bus, createLocalBus } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from './db/index.js';
 import { buildApp } from './http/index.js';
+import { createVault, type Vault } from './vault/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   database: DatabaseHandle;
+  vault: Vault;
+  bus: Bus;
   /** The address actually bound, e.g. `http://127.0.0.1:4000`. */
   url: string;
   close(): Promise<void>;
@@ -26,6 +30,10 @@ export async function startServer({
   logger,
   database,
 }: StartServerOptions): Promise<RunningServer> {
+  const { primaryKey, retiredKeys } = config.encryption;
+  if (!primaryKey) throw new Error('PRIMARY_ENCRYPTION_KEY is required to start the server');
+  const vault = createVault({ primary: primaryKey, retired: retiredKeys });
+  const bus = createLocalBus();
   let db: DatabaseHandle;
   if (database) {
     db = database;
@@ -35,17 +43,20 @@ export async function startServer({
   }
   try {
     await migrateDatabase(db);
-    const app = await buildApp({ config, database: db, logger });
+    const app = await buildApp({ config, database: db, db: db.db, logger, vault, bus });
     const url = await app.listen({ host: config.http.listenAddress, port: config.http.port });
     logger.info({ url }, 'Lightning server listening');
     let closing: Promise<void> | undefined;
     return {
       app,
       database: db,
+      vault,
+      bus,
       url,
       close: () => {
         closing ??= (async () => {
           await app.close();
+          await bus.close();
           if (!database) await db.close();
         })();
         return closing;

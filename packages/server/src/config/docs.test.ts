@@ -9,7 +9,10 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const doc = readFileSync(join(root, 'docs/configuration.md'), 'utf8');
 
 const documented = new Map(
-  [...doc.matchAll(/^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|\s*([^|]*?)\s*\|/gm)].map((m) => [m[1]!, m[2]!.trim()]),
+  [...doc.matchAll(/^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|\s*([^|]*?)\s*\|/gm)].map((m) => [
+    m[1]!,
+    m[2]!.trim(),
+  ]),
 );
 
 const sourceFiles = (dir: string): string[] =>

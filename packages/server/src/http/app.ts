@@ -4,25 +4,20 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type { Logger } from 'pino';
-import type { Config } from '../config/index.js';
-import type { DatabaseHandle } from '../db/index.js';
+import { registerRunRoutes } from '../runs/routes.js';
+import { registerSocketRoutes } from '../sockets/routes.js';
+import { registerTriggerRoutes } from '../triggers/routes.js';
+import { registerWorkflowRoutes } from '../workflows/routes.js';
+import type { ServerContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
 import { registerHealthRoute } from './health.js';
 
-export interface AppDependencies {
-  config: Config;
-  database: DatabaseHandle;
-  logger: Logger;
-}
+export type AppDependencies = ServerContext;
 
 const WEB_DIST = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
-export async function buildApp({
-  config,
-  database,
-  logger,
-}: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp(context: AppDependencies): Promise<FastifyInstance> {
+  const { config, database, logger } = context;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Keep-alive connections idle longer than IDLE_TIMEOUT are closed.
@@ -36,6 +31,10 @@ export async function buildApp({
   });
   installErrorHandler(app);
   registerHealthRoute(app, database);
+  await registerSocketRoutes(app, context);
+  await registerWorkflowRoutes(app, context);
+  await registerTriggerRoutes(app, context);
+  await registerRunRoutes(app, context);
 
   if (existsSync(WEB_DIST)) {
     await app.register(fastifyStatic, { root: WEB_DIST, index: ['index.html'], wildcard: false });

@@ -1,0 +1,32 @@
+// The cluster bus: events every server node must hear (a run became available, a run changed).
+// In-process for now; with several nodes it is carried over PostgreSQL LISTEN/NOTIFY. It is only a
+// wake-up hint: the database stays the source of truth, so a lost event delays, never loses, work.
+import { EventEmitter } from 'node:events';
+
+export type BusEvent =
+  | { type: 'run_available'; runId: string; workflowId: string; queue: string }
+  | { type: 'run_updated'; runId: string; workOrderId: string; state: string }
+  | { type: 'work_order_updated'; workOrderId: string; workflowId: string; state: string };
+
+export interface Bus {
+  publish(event: BusEvent): void;
+  subscribe(handler: (event: BusEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+export function createLocalBus(): Bus {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return {
+    publish: (event) => {
+      emitter.emit('event', event);
+    },
+    subscribe: (handler) => {
+      emitter.on('event', handler);
+      return () => emitter.off('event', handler);
+    },
+    close: async () => {
+      emitter.removeAllListeners();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { type Bus, type BusEvent, createLocalBus } from './bus.js';
