@@ -1,4 +1,4 @@
-import { type TestServer, startTestServer } from '../test-support/server.js';
+import { startTestServer, type TestServer } from '../test-support/server.js';
 
 let server: TestServer;
 beforeAll(async () => {
