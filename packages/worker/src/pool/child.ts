@@ -1,0 +1,175 @@
+// Entry point of a pool child: a long-lived, sandboxed Node process (see spawn-child.ts for the
+// flags) that runs one run at a time with the runtime's `executePlan`, forwards every RunEvent to
+// the parent, and asks the parent for credentials, which it never holds between runs.
+//
+// Everything the job could tamper with is captured before the first run: the IPC `send`, the real
+// `exit`, and a snapshot of the host realm's intrinsics that is checked after each run, so a child
+// whose shared objects were changed is retired instead of serving the next run.
+
+import process from 'node:process';
+import { pathToFileURL } from 'node:url';
+import type { ExecuteOptions, ExecutionPlan, RunResult, State } from '@lightning/runtime';
+import { snapshotIntrinsics } from './intrinsics.js';
+import type { ChildMessage, ParentMessage } from './messages.js';
+
+type ExecutePlan = (
+  plan: ExecutionPlan,
+  input: State,
+  options: ExecuteOptions,
+) => Promise<RunResult>;
+
+const send = process.send?.bind(process);
+const reallyExit = process.exit.bind(process);
+if (!send) {
+  process.stderr.write('pool child: must be started by the pool with an IPC channel\n');
+  reallyExit(2);
+}
+
+function post(message: ChildMessage, then?: () => void): void {
+  send!(message, undefined, undefined, () => then?.());
+}
+
+let currentRunId: string | null = null;
+
+/** Report a run-ending failure, then leave: the parent replaces this child. */
+function die(message: string): void {
+  post({ type: 'fatal', runId: currentRunId, message }, () => reallyExit(1));
+  // If the IPC channel is gone the callback never fires.
+  setTimeout(() => reallyExit(1), 1000).unref();
+}
+
+process.on('uncaughtException', (error) => {
+  die(`Uncaught exception in run: ${describe(error)}`);
+});
+process.on('unhandledRejection', (reason) => {
+  die(`Unhandled promise rejection in run: ${describe(reason)}`);
+});
+// A job or adaptor that reaches `process` must not end the child quietly: the run ends with a
+// clear crash message and the pool replaces the child.
+process.exit = ((code?: number) => {
+  die(`process.exit(${code ?? ''}) was called during the run`);
+  return undefined as never;
+}) as typeof process.exit;
+process.abort = (() => {
+  die('process.abort() was called during the run');
+  return undefined as never;
+}) as typeof process.abort;
+process.on('disconnect', () => reallyExit(0));
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  try {
+    return String(error);
+  } catch {
+    return 'unprintable value';
+  }
+}
+
+// `--frozen-intrinsics` freezes `console` too, but the runtime routes adaptors' console calls
+// into the run's log by swapping its methods while a run executes: give it a mutable copy.
+// The copy is in the intrinsics check below, so a run that leaves it changed retires the child.
+const hostConsole = Object.assign(Object.create(Object.getPrototypeOf(console)), console);
+globalThis.console = hostConsole;
+
+const runtimeModule = process.argv[2] ?? '@lightning/runtime';
+const runtime = (await import(runtimeModule)) as {
+  executePlan: ExecutePlan;
+  adaptorEntry?: (packageDir: string) => string;
+  adaptorPath?: (spec: string, adaptorsDir: string) => string;
+};
+const executePlan = runtime.executePlan;
+if (typeof executePlan !== 'function') {
+  process.stderr.write(`pool child: ${runtimeModule} does not export executePlan\n`);
+  reallyExit(2);
+}
+
+const pendingCredentials = new Map<
+  number,
+  { resolve: (body: State) => void; reject: (e: Error) => void }
+>();
+let nextRequestId = 1;
+const snapshot = () => snapshotIntrinsics([['console', hostConsole]]);
+let checkIntrinsics = snapshot();
+
+process.on('message', (raw: ParentMessage) => {
+  if (raw.type === 'credential') {
+    const pending = pendingCredentials.get(raw.requestId);
+    if (!pending) return;
+    pendingCredentials.delete(raw.requestId);
+    if (raw.ok && raw.body) pending.resolve(raw.body);
+    else pending.reject(new Error(raw.error ?? 'credential could not be loaded'));
+    return;
+  }
+  if (raw.type === 'run') void run(raw);
+});
+
+async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<void> {
+  const { runId, plan, input, adaptorsDir } = message;
+  currentRunId = runId;
+  const loadCredential = (id: string): Promise<State> =>
+    new Promise((resolve, reject) => {
+      const requestId = nextRequestId++;
+      pendingCredentials.set(requestId, { resolve, reject });
+      post({ type: 'credential', runId, requestId, id });
+    });
+  let result: RunResult;
+  try {
+    await freezeAdaptorExports(plan, adaptorsDir);
+    result = await executePlan(plan, input, {
+      adaptorsDir,
+      loadCredential,
+      onEvent: (event) => post({ type: 'event', runId, event }),
+    });
+  } catch (error) {
+    // executePlan reports job failures as events; a throw is a runtime bug, so end the child.
+    die(`The runtime failed: ${describe(error)}`);
+    return;
+  }
+  pendingCredentials.clear();
+  const isTainted = !checkIntrinsics();
+  if (isTainted) checkIntrinsics = snapshot();
+  currentRunId = null;
+  post({ type: 'done', runId, result, isTainted });
+}
+
+const frozenAdaptors = new Set<string>();
+
+/**
+ * Adaptor modules are loaded once per child and shared by its runs, so a job could leave
+ * something on an exported function (`fn.trap = ...`, or replace a method of an exported object)
+ * for the next run to trip over. Import each adaptor the plan names, as the runtime will (same
+ * URL, so the same module instance), and freeze its exports and their prototypes first.
+ * Deeper module state stays reachable: that residual risk is why children are also recycled.
+ */
+async function freezeAdaptorExports(plan: ExecutionPlan, adaptorsDir: string): Promise<void> {
+  const { adaptorEntry, adaptorPath } = runtime;
+  if (!adaptorEntry || !adaptorPath) return;
+  for (const job of plan.jobs) {
+    const spec = job.adaptor;
+    if (!spec || frozenAdaptors.has(spec)) continue;
+    frozenAdaptors.add(spec);
+    let namespace: Record<string, unknown>;
+    try {
+      namespace = await import(pathToFileURL(adaptorEntry(adaptorPath(spec, adaptorsDir))).href);
+    } catch {
+      continue; // The runtime reports a missing or broken adaptor as ImportError.
+    }
+    for (const value of Object.values(namespace)) freezeExport(value);
+  }
+}
+
+function freezeExport(value: unknown): void {
+  if ((typeof value !== 'function' && typeof value !== 'object') || value === null) return;
+  if (Object.isFrozen(value)) return;
+  Object.freeze(value);
+  const prototype = (value as { prototype?: unknown }).prototype;
+  if (typeof prototype === 'object' && prototype !== null) Object.freeze(prototype);
+  // One level into plain exported objects (`util`, `http` helpers), not into class instances.
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const inner of Object.values(value)) {
+      if (typeof inner === 'function') freezeExport(inner);
+    }
+  }
+}
+
+post({ type: 'ready', rss: process.memoryUsage.rss() });

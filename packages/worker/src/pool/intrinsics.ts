@@ -1,0 +1,108 @@
+// A cheap integrity check of the host realm's shared intrinsics. Job code runs in a fresh vm
+// context per step, but adaptor functions belong to the child's own realm: a job that reaches
+// `Object.prototype` or `Function.prototype` through them (say `fn.constructor.prototype.x = 1`)
+// would change what the next run in the same child sees. `--frozen-intrinsics` already makes such
+// writes fail; this check also covers the global object and any child started without that flag,
+// and makes the pool retire the child instead of trusting it.
+
+const watched: [string, unknown][] = [
+  ['globalThis', globalThis],
+  ['Object', Object],
+  ['Object.prototype', Object.prototype],
+  ['Function', Function],
+  ['Function.prototype', Function.prototype],
+  ['Array', Array],
+  ['Array.prototype', Array.prototype],
+  ['String.prototype', String.prototype],
+  ['Number.prototype', Number.prototype],
+  ['Boolean.prototype', Boolean.prototype],
+  ['Symbol', Symbol],
+  ['Symbol.prototype', Symbol.prototype],
+  ['Promise', Promise],
+  ['Promise.prototype', Promise.prototype],
+  ['RegExp', RegExp],
+  ['RegExp.prototype', RegExp.prototype],
+  ['Date.prototype', Date.prototype],
+  ['Error', Error],
+  ['Error.prototype', Error.prototype],
+  ['TypeError.prototype', TypeError.prototype],
+  ['Map.prototype', Map.prototype],
+  ['Set.prototype', Set.prototype],
+  ['WeakMap.prototype', WeakMap.prototype],
+  ['JSON', JSON],
+  ['Math', Math],
+  ['Reflect', Reflect],
+  ['Uint8Array.prototype', Uint8Array.prototype],
+  ['ArrayBuffer.prototype', ArrayBuffer.prototype],
+  ['Buffer', Buffer],
+  ['Buffer.prototype', Buffer.prototype],
+];
+
+type Fingerprint = Map<PropertyKey, unknown>;
+
+class Accessor {
+  constructor(
+    readonly get: unknown,
+    readonly set: unknown,
+  ) {}
+}
+
+function fingerprint(target: object): Fingerprint {
+  const result: Fingerprint = new Map();
+  for (const key of Reflect.ownKeys(target)) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(target, key);
+    if (!descriptor) continue;
+    // The identity of the value (or accessor pair) is what matters: a replaced method or getter.
+    result.set(
+      key,
+      'value' in descriptor ? descriptor.value : new Accessor(descriptor.get, descriptor.set),
+    );
+  }
+  return result;
+}
+
+function isSame(before: Fingerprint, after: Fingerprint): boolean {
+  if (before.size !== after.size) return false;
+  for (const [key, value] of before) {
+    if (!after.has(key)) return false;
+    const now = after.get(key);
+    if (value instanceof Accessor && now instanceof Accessor) {
+      if (value.get !== now.get || value.set !== now.set) return false;
+    } else if (!Object.is(value, now)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Node defines some globals (`crypto`, `navigator`, ...) as getters that replace themselves on
+ * first use; read them all once so that a later first use is not mistaken for tampering.
+ */
+function settleLazyGlobals(): void {
+  for (const key of Reflect.ownKeys(globalThis)) {
+    try {
+      Reflect.get(globalThis, key);
+    } catch {
+      // A throwing getter stays a getter, which the fingerprint records as it is.
+    }
+  }
+}
+
+/**
+ * Take a fingerprint of the host intrinsics now; the returned function tells whether they are
+ * still the same. Values of data properties on `globalThis` that the runtime itself rewrites
+ * (none today) would need excluding here.
+ */
+export function snapshotIntrinsics(extra: [string, object][] = []): () => boolean {
+  settleLazyGlobals();
+  const targets = [...watched, ...extra];
+  const before = targets.map(([, target]) => fingerprint(target as object));
+  const prototypes = targets.map(([, target]) => Reflect.getPrototypeOf(target as object));
+  return () =>
+    targets.every(
+      ([, target], i) =>
+        Reflect.getPrototypeOf(target as object) === prototypes[i] &&
+        isSame(before[i]!, fingerprint(target as object)),
+    );
+}

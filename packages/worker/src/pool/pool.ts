@@ -1,0 +1,539 @@
+// The warm pool of sandboxed child processes that execute runs (one run per child at a time).
+//
+// Why processes and not worker threads: a process has its own heap that the kernel can reclaim,
+// can be killed mid-instruction (`while(true){}`, `Atomics.wait`), gets an empty environment and
+// Node's permission model, and shares no realm with the worker that holds the socket, the run
+// tokens and the credentials. OpenFn's engine does the same (a child process per slot).
+//
+// Limits are enforced from the parent, never trusted to the child: a timer per run (TimeoutError),
+// a heap limit per child plus resident-memory polling (OOMError, since ArrayBuffers are not heap),
+// and the child's exit (crash). After any kill or crash the child is replaced and the run's event
+// stream is closed by the pool (run-stream.ts).
+
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { ErrorType, ExecutionPlan, RunEvent, RunResult, State } from '@lightning/runtime';
+import { type ChildMessage, isChildMessage, type ParentMessage } from './messages.js';
+import { readRss } from './rss.js';
+import { createRunStream, type RunStream } from './run-stream.js';
+import { spawnChild } from './spawn-child.js';
+
+export type InstallAdaptor = (spec: string, options: { adaptorsDir: string }) => Promise<unknown>;
+
+export interface PoolOptions {
+  /** How many warm children to keep (`WORKER_CAPACITY`). */
+  size: number;
+  /** Shared adaptor cache; children may read it, only the parent installs into it. */
+  adaptorsDir: string;
+  /** Retire a child after this many runs (fresh heap, no slow leaks). Default 100. */
+  maxRunsPerChild?: number;
+  /** Memory limit for runs whose plan has no `run_memory_limit_mb`. Default 500 (OpenFn's). */
+  memoryLimitMb?: number;
+  /** Time limit for runs whose plan has no `run_timeout_ms`. Default 300 000 (OpenFn's). */
+  timeoutMs?: number;
+  /** How often busy children's resident memory is read. Default 50 ms. */
+  memoryPollMs?: number;
+  /** Installs an adaptor spec into `adaptorsDir`. Default: the runtime's `installAdaptor`. */
+  installAdaptor?: InstallAdaptor;
+  /** Module the child loads `executePlan` from. Default `@lightning/runtime`; tests only. */
+  runtimeModule?: string;
+  /** Start children with `--frozen-intrinsics`. Default true. */
+  freezeIntrinsics?: boolean;
+}
+
+export interface PoolRunOptions {
+  /** Fetch a credential body by id; only ids used by the plan's jobs are ever asked for. */
+  loadCredential?: (id: string) => Promise<State>;
+  /** Receives every event of the run, in order, ending with exactly one `run:complete`. */
+  onEvent?: (event: RunEvent) => void;
+}
+
+export interface PoolStats {
+  children: number;
+  idle: number;
+  busy: number;
+  queued: number;
+}
+
+export interface Pool {
+  /** Execute a run in a warm child. Never rejects for anything the job does. */
+  run(plan: ExecutionPlan, input: State, options?: PoolRunOptions): Promise<RunResult>;
+  /** Resolves once every initial child is warm; rejects if children cannot start. */
+  readonly ready: Promise<void>;
+  stats(): PoolStats;
+  /** Stop all children; queued and running runs end at once. */
+  close(): Promise<void>;
+}
+
+const MB = 1024 * 1024;
+const startupFailureLimit = 3;
+const oomPattern = /heap out of memory|Reached heap limit|Allocation failed/i;
+
+interface ActiveRun {
+  id: string;
+  plan: ExecutionPlan;
+  input: State;
+  options: PoolRunOptions;
+  memoryLimitMb: number;
+  timeoutMs: number;
+  credentialIds: Set<string>;
+  stream: RunStream;
+  resolve: (result: RunResult) => void;
+  isSettled: boolean;
+  timer?: NodeJS.Timeout;
+  lastRss: number;
+}
+
+interface Slot {
+  child: ChildProcess;
+  heapLimitMb: number;
+  state: 'starting' | 'idle' | 'busy' | 'retiring';
+  idleRss: number;
+  runs: number;
+  run: ActiveRun | null;
+  stderrTail: string;
+  fatalMessage: string | null;
+  exited: Promise<void>;
+}
+
+/**
+ * Start a warm pool of sandboxed children.
+ *
+ * ```ts
+ * const pool = createPool({ size: 2, adaptorsDir: '.cache/adaptors' });
+ * const result = await pool.run(plan, { data: {} }, { loadCredential, onEvent });
+ * await pool.close();
+ * ```
+ */
+export function createPool(options: PoolOptions): Pool {
+  if (!Number.isInteger(options.size) || options.size < 1) {
+    throw new Error(`Pool size must be a positive integer (got ${options.size})`);
+  }
+  const maxRunsPerChild = options.maxRunsPerChild ?? 100;
+  const defaultMemoryMb = options.memoryLimitMb ?? 500;
+  const defaultTimeoutMs = options.timeoutMs ?? 300_000;
+  const memoryPollMs = options.memoryPollMs ?? 50;
+  const installer = createInstaller(options);
+
+  const slots: Slot[] = [];
+  const queue: ActiveRun[] = [];
+  let isClosed = false;
+  let startupFailures = 0;
+  let respawnTimer: NodeJS.Timeout | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let lastStartupError = '';
+  // The heap limit new children get: the one the latest runs asked for.
+  let preferredHeapMb = defaultMemoryMb;
+
+  let markReady!: () => void;
+  let failReady!: (error: Error) => void;
+  let isReadySettled = false;
+  let warmChildren = 0;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    failReady = reject;
+  });
+  // Nobody may be awaiting `ready`; a failed start also surfaces through the runs.
+  ready.catch(() => {});
+
+  function liveSlots(): Slot[] {
+    return slots.filter((slot) => slot.state !== 'retiring');
+  }
+
+  function replenish(): void {
+    if (isClosed) return;
+    while (liveSlots().length < options.size) startChild(preferredHeapMb);
+  }
+
+  function startChild(heapLimitMb: number): void {
+    const child = spawnChild({
+      heapLimitMb,
+      adaptorsDir: options.adaptorsDir,
+      runtimeModule: options.runtimeModule,
+      freezeIntrinsics: options.freezeIntrinsics,
+    });
+    let onExit!: () => void;
+    const slot: Slot = {
+      child,
+      heapLimitMb,
+      state: 'starting',
+      idleRss: 0,
+      runs: 0,
+      run: null,
+      stderrTail: '',
+      fatalMessage: null,
+      exited: new Promise<void>((resolve) => {
+        onExit = resolve;
+      }),
+    };
+    slots.push(slot);
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      slot.stderrTail = (slot.stderrTail + chunk).slice(-4096);
+    });
+    child.on('message', (message) => onChildMessage(slot, message));
+    child.on('error', () => {
+      // Spawn or IPC failure: make sure the process is gone; 'exit' does the rest.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    child.on('exit', (code, signal) => {
+      onExit();
+      onChildExit(slot, code, signal);
+    });
+  }
+
+  function onChildMessage(slot: Slot, message: unknown): void {
+    if (!isChildMessage(message)) return;
+    if (message.type === 'ready') {
+      if (slot.state !== 'starting') return;
+      slot.state = 'idle';
+      slot.idleRss = readRss(slot.child.pid ?? -1) ?? message.rss;
+      startupFailures = 0;
+      warmChildren++;
+      if (!isReadySettled && warmChildren >= options.size) {
+        isReadySettled = true;
+        markReady();
+      }
+      dispatch();
+      return;
+    }
+    if (message.type === 'fatal') {
+      slot.fatalMessage = String(message.message).slice(0, 1000);
+      return;
+    }
+    const run = slot.run;
+    if (!run || run.isSettled || message.runId !== run.id) return;
+    if (message.type === 'event') run.stream.push(message.event);
+    else if (message.type === 'credential') void answerCredential(slot, run, message);
+    else if (message.type === 'done') finishRun(slot, run, message);
+  }
+
+  function onChildExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
+    slots.splice(slots.indexOf(slot), 1);
+    const wasStarting = slot.state === 'starting';
+    slot.state = 'retiring';
+    if (slot.run && !slot.run.isSettled) settle(slot.run, exitResult(slot, code, signal), slot);
+    slot.run = null;
+    if (isClosed) return;
+    if (wasStarting) {
+      startupFailures++;
+      lastStartupError = lastLine(slot.stderrTail) || `exit code ${code}, signal ${signal}`;
+      if (startupFailures >= startupFailureLimit) {
+        failStartup();
+        // Keep trying, slowly, so the pool recovers when the cause (say a missing build) is fixed.
+        respawnTimer ??= setTimeout(() => {
+          respawnTimer = undefined;
+          replenish();
+        }, 1000);
+        return;
+      }
+    }
+    replenish();
+    dispatch();
+  }
+
+  function failStartup(): void {
+    const message = `The run's process could not start: ${lastStartupError}`;
+    if (!isReadySettled) {
+      isReadySettled = true;
+      failReady(new Error(message));
+    }
+    for (const run of queue.splice(0)) {
+      settle(run, { reason: 'crash', error_type: 'RuntimeCrash', error_message: message });
+    }
+  }
+
+  /** Why a child that was running a run went away. */
+  function exitResult(slot: Slot, code: number | null, signal: string | null): RunResult {
+    if (oomPattern.test(slot.stderrTail)) return oomResult();
+    if (slot.fatalMessage) {
+      return { reason: 'crash', error_type: 'RuntimeCrash', error_message: slot.fatalMessage };
+    }
+    return {
+      reason: 'crash',
+      error_type: 'RuntimeCrash',
+      error_message: `The run's process exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`,
+    };
+  }
+
+  function dispatch(): void {
+    if (isClosed) return;
+    for (let i = 0; i < queue.length; ) {
+      const run = queue[i]!;
+      const slot = slots.find((s) => s.state === 'idle' && s.heapLimitMb === run.memoryLimitMb);
+      if (slot) {
+        queue.splice(i, 1);
+        startRun(slot, run);
+      } else {
+        i++;
+      }
+    }
+    // The oldest waiting run needs a heap limit no warm child has: turn an idle child into one.
+    const head = queue[0];
+    if (!head) return;
+    const isComing = slots.some(
+      (s) => s.state === 'starting' && s.heapLimitMb === head.memoryLimitMb,
+    );
+    const idle = slots.find((s) => s.state === 'idle');
+    if (!isComing && idle) {
+      preferredHeapMb = head.memoryLimitMb;
+      retire(idle);
+    }
+  }
+
+  function startRun(slot: Slot, run: ActiveRun): void {
+    slot.state = 'busy';
+    slot.run = run;
+    slot.fatalMessage = null;
+    run.timer = setTimeout(() => {
+      kill(slot, run, {
+        reason: 'kill',
+        error_type: 'TimeoutError',
+        error_message: `Workflow failed to return within ${run.timeoutMs}ms`,
+      });
+    }, run.timeoutMs);
+    const message: ParentMessage = {
+      type: 'run',
+      runId: run.id,
+      plan: run.plan,
+      input: run.input,
+      adaptorsDir: options.adaptorsDir,
+    };
+    slot.child.send(message, (error) => {
+      if (error)
+        kill(slot, run, crashResult(`Could not hand the run to its process: ${error.message}`));
+    });
+    pollTimer ??= setInterval(pollMemory, memoryPollMs);
+  }
+
+  function pollMemory(): void {
+    let busy = 0;
+    for (const slot of slots) {
+      const run = slot.run;
+      if (slot.state !== 'busy' || !run) continue;
+      busy++;
+      const rss = readRss(slot.child.pid ?? -1);
+      if (rss === null) continue;
+      run.lastRss = rss;
+      if (rss - slot.idleRss > run.memoryLimitMb * MB) kill(slot, run, oomResult());
+    }
+    if (busy === 0 && pollTimer) {
+      clearInterval(pollTimer);
+      pollTimer = undefined;
+    }
+  }
+
+  async function answerCredential(
+    slot: Slot,
+    run: ActiveRun,
+    message: Extract<ChildMessage, { type: 'credential' }>,
+  ): Promise<void> {
+    let reply: ParentMessage;
+    const base = { type: 'credential' as const, requestId: message.requestId };
+    if (!run.credentialIds.has(message.id)) {
+      // A child asking for a credential its plan does not use is compromised or buggy.
+      reply = { ...base, ok: false, error: `Credential ${message.id} is not used by this run` };
+    } else if (!run.options.loadCredential) {
+      reply = { ...base, ok: false, error: 'No credential loader was given for this run' };
+    } else {
+      try {
+        reply = { ...base, ok: true, body: await run.options.loadCredential(message.id) };
+      } catch (error) {
+        reply = {
+          ...base,
+          ok: false,
+          error: error instanceof Error ? error.message : String(error),
+        };
+      }
+    }
+    if (slot.run !== run || run.isSettled) return;
+    slot.child.send(reply, () => {});
+  }
+
+  function finishRun(
+    slot: Slot,
+    run: ActiveRun,
+    message: Extract<ChildMessage, { type: 'done' }>,
+  ): void {
+    settle(run, checkResult(message.result), slot);
+    slot.run = null;
+    slot.runs++;
+    if (message.isTainted || slot.runs >= maxRunsPerChild) {
+      retire(slot);
+    } else {
+      slot.state = 'idle';
+    }
+    dispatch();
+  }
+
+  /** End the run now, then kill its child; the child's exit brings a replacement. */
+  function kill(slot: Slot, run: ActiveRun, result: RunResult): void {
+    if (run.isSettled) return;
+    settle(run, result, slot);
+    retire(slot);
+  }
+
+  function retire(slot: Slot): void {
+    slot.state = 'retiring';
+    slot.child.kill('SIGKILL');
+    replenish();
+  }
+
+  function settle(run: ActiveRun, result: RunResult, slot?: Slot): void {
+    if (run.isSettled) return;
+    run.isSettled = true;
+    clearTimeout(run.timer);
+    const rss = slot ? (readRss(slot.child.pid ?? -1) ?? run.lastRss) : 0;
+    run.stream.finish(result, rss);
+    run.resolve(result);
+  }
+
+  async function run(
+    plan: ExecutionPlan,
+    input: State,
+    runOptions: PoolRunOptions = {},
+  ): Promise<RunResult> {
+    if (isClosed) throw new Error('The pool is closed');
+    const stream = createRunStream(runOptions.onEvent ?? (() => {}));
+    const installError = await installer.installPlanAdaptors(plan);
+    if (installError) {
+      const result: RunResult = {
+        reason: 'exception',
+        error_type: 'AutoinstallError',
+        error_message: installError,
+      };
+      stream.finish(result);
+      return result;
+    }
+    return new Promise<RunResult>((resolve) => {
+      const active: ActiveRun = {
+        id: randomUUID(),
+        plan,
+        input,
+        options: runOptions,
+        memoryLimitMb: positiveOr(plan.options?.run_memory_limit_mb, defaultMemoryMb),
+        timeoutMs: positiveOr(plan.options?.run_timeout_ms, defaultTimeoutMs),
+        credentialIds: new Set(
+          plan.jobs.flatMap((job) => (job.credential_id ? [job.credential_id] : [])),
+        ),
+        stream,
+        resolve,
+        isSettled: false,
+        lastRss: 0,
+      };
+      if (isClosed) {
+        settle(active, closedResult('before it started'));
+        return;
+      }
+      queue.push(active);
+      dispatch();
+    });
+  }
+
+  async function close(): Promise<void> {
+    if (isClosed) return;
+    isClosed = true;
+    clearTimeout(respawnTimer);
+    clearInterval(pollTimer);
+    for (const run of queue.splice(0)) settle(run, closedResult('before it started'));
+    for (const slot of slots) {
+      if (slot.run) settle(slot.run, closedResult('while it was running'), slot);
+      slot.state = 'retiring';
+      slot.child.kill('SIGKILL');
+    }
+    if (!isReadySettled) {
+      isReadySettled = true;
+      failReady(new Error('The pool was closed before it was ready'));
+    }
+    await Promise.all(slots.map((slot) => slot.exited));
+  }
+
+  function stats(): PoolStats {
+    return {
+      children: liveSlots().length,
+      idle: slots.filter((s) => s.state === 'idle').length,
+      busy: slots.filter((s) => s.state === 'busy').length,
+      queued: queue.length,
+    };
+  }
+
+  replenish();
+  return { run, ready, stats, close };
+}
+
+function createInstaller(options: PoolOptions) {
+  const installed = new Set<string>();
+  let chain: Promise<unknown> = Promise.resolve();
+
+  async function defaultInstall(spec: string, opts: { adaptorsDir: string }): Promise<unknown> {
+    const runtime = (await import('@lightning/runtime')) as unknown as {
+      installAdaptor?: InstallAdaptor;
+    };
+    if (typeof runtime.installAdaptor !== 'function') {
+      throw new Error('@lightning/runtime does not export installAdaptor');
+    }
+    return runtime.installAdaptor(spec, opts);
+  }
+  const install = options.installAdaptor ?? defaultInstall;
+
+  /** Install every adaptor the plan uses, one npm at a time; an error message on failure. */
+  async function installPlanAdaptors(plan: ExecutionPlan): Promise<string | null> {
+    const specs = [...new Set(plan.jobs.map((job) => job.adaptor).filter(Boolean))];
+    for (const spec of specs) {
+      if (installed.has(spec)) continue;
+      const attempt = chain.then(() =>
+        installed.has(spec) ? undefined : install(spec, { adaptorsDir: options.adaptorsDir }),
+      );
+      chain = attempt.catch(() => {});
+      try {
+        await attempt;
+        installed.add(spec);
+      } catch (error) {
+        return `Error installing ${spec}: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    return null;
+  }
+  return { installPlanAdaptors };
+}
+
+function oomResult(): RunResult {
+  return {
+    reason: 'kill',
+    error_type: 'OOMError',
+    error_message: 'Run exceeded maximum memory usage',
+  };
+}
+
+function crashResult(message: string): RunResult {
+  return { reason: 'crash', error_type: 'RuntimeCrash', error_message: message };
+}
+
+function closedResult(when: string): RunResult {
+  return { reason: 'exception', error_type: null, error_message: `The worker shut down ${when}` };
+}
+
+const reasons = new Set(['success', 'fail', 'crash', 'kill', 'exception']);
+
+/** The child is untrusted: accept its result only in the expected shape. */
+function checkResult(result: unknown): RunResult {
+  const r = result as RunResult | null;
+  if (!r || typeof r !== 'object' || !reasons.has(r.reason)) {
+    return crashResult('The run ended without a valid result');
+  }
+  return {
+    reason: r.reason,
+    error_type: typeof r.error_type === 'string' ? (r.error_type as ErrorType) : null,
+    error_message: typeof r.error_message === 'string' ? r.error_message : null,
+    ...(r.final_state === undefined ? {} : { final_state: r.final_state }),
+  };
+}
+
+function positiveOr(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return (lines[lines.length - 1] ?? '').slice(0, 500);
+}
