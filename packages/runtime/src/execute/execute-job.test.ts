@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADAPTORS_DIR, COMMON, ensureAdaptors, HTTP } from '../test-support/adaptors.js';
+import { startServer, type TestServer } from '../test-support/http-server.js';
+import { recordRun } from '../test-support/run-recorder.js';
+import type { State } from '../types.js';
+import { executeJob } from './execute-job.js';
+
+describe('a job', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    await ensureAdaptors();
+    server = await startServer((request) => {
+      if (request.url.startsWith('/patients')) {
+        return { body: { patients: [{ id: 1 }, { id: 2 }], auth: request.headers.authorization } };
+      }
+      if (request.url === '/missing') return { status: 404, body: { error: 'not here' } };
+      return { status: 201, body: { received: request.body ? JSON.parse(request.body) : null } };
+    });
+  });
+  afterAll(() => server.close());
+
+  const run = (
+    source: string,
+    extra: { adaptor?: string; state?: State; credential?: State } = {},
+  ) => {
+    const recorder = recordRun();
+    const result = executeJob({
+      source,
+      adaptor: extra.adaptor ?? COMMON,
+      state: extra.state,
+      credential: extra.credential,
+      adaptorsDir: ADAPTORS_DIR,
+      onEvent: recorder.onEvent,
+    });
+    return result.then((r) => ({ ...r, recorder }));
+  };
+
+  it('runs fn operations in order, threading state', async () => {
+    const result = await run(
+      'fn(s => ({ ...s, data: { n: 1 } }));\nfn(s => ({ ...s, data: { n: s.data.n + 1 } }));',
+    );
+    expect(result.reason).toBe('success');
+    expect(result.final_state).toEqual({ data: { n: 2 } });
+  });
+
+  it('runs each over a lazy $ reference', async () => {
+    const result = await run(
+      `fn(s => ({ ...s, data: { items: [1, 2, 3] }, seen: [] }));
+       each($.data.items, fn(s => ({ ...s, seen: [...s.seen, s.data * 10] })));`,
+    );
+    expect(result.final_state?.seen).toEqual([10, 20, 30]);
+  });
+
+  it('keeps .then on a top-level operation as part of it', async () => {
+    const result = await run(
+      "fn(s => ({ ...s, data: { n: 1 } })).then(s => { console.log('then ran'); return { ...s, chained: s.data.n }; });",
+    );
+    expect(result.final_state).toMatchObject({ chained: 1 });
+    expect(result.recorder.lines()).toContain('JOB info: then ran');
+  });
+
+  it('calls an HTTP API with the credential as configuration', async () => {
+    const result = await run(
+      "get('/patients');\nfn(s => ({ ...s, count: s.data.patients.length }));",
+      {
+        adaptor: HTTP,
+        credential: { baseUrl: server.url, username: 'user', password: 'secret-pass' },
+      },
+    );
+    expect(result.reason).toBe('success');
+    expect(result.final_state).toMatchObject({ count: 2, references: [{}] });
+    expect(result.final_state?.data).toMatchObject({
+      auth: `Basic ${Buffer.from('user:secret-pass').toString('base64')}`,
+    });
+  });
+
+  it('posts lazily resolved state with language-http', async () => {
+    const result = await run(
+      "fn(s => ({ ...s, data: { name: 'Ada' } }));\npost('/people', $.data);",
+      { adaptor: HTTP, credential: { baseUrl: server.url } },
+    );
+    expect(result.final_state?.data).toEqual({ received: { name: 'Ada' } });
+    expect(server.requests.at(-1)).toMatchObject({ method: 'POST', url: '/people' });
+  });
+
+  it('never lets the credential or the response reach an output, a dataclip or a log', async () => {
+    const result = await run(
+      "get('/patients');\nfn(s => { console.log(s.data.patients.length, 'patients'); return s; });",
+      { adaptor: HTTP, credential: { baseUrl: server.url, password: 'hunter2-secret' } },
+    );
+    const complete = result.recorder.ofType('step:complete')[0];
+    expect(complete?.output_state).not.toHaveProperty('configuration');
+    expect(complete?.output_state).not.toHaveProperty('response');
+    expect(result.final_state).not.toHaveProperty('configuration');
+    expect(JSON.stringify(result.recorder.events)).not.toContain('hunter2-secret');
+  });
+
+  it('merges the credential into configuration that the input already has', async () => {
+    const result = await run('fn(s => ({ ...s, seen: s.configuration }));', {
+      state: { data: {}, configuration: { region: 'eu' } },
+      credential: { token: 't' },
+    });
+    expect(result.final_state?.seen).toEqual({ region: 'eu', token: 't' });
+  });
+
+  it('turns console calls into JOB log lines with their level and step id', async () => {
+    const result = await run(
+      "fn(s => { console.log('hello', { a: 1 }); console.warn('careful'); console.error('bad'); console.debug('detail'); return s; });",
+    );
+    const logs = result.recorder.ofType('log').filter((e) => e.source === 'JOB');
+    expect(logs.map((e) => [e.level, e.message])).toEqual([
+      ['info', ['hello', { a: 1 }]],
+      ['warn', ['careful']],
+      ['error', ['bad']],
+      ['debug', ['detail']],
+    ]);
+    const stepId = result.recorder.ofType('step:start')[0]?.step_id;
+    for (const log of logs) {
+      expect(log.step_id).toBe(stepId);
+      expect(log.timestamp).toMatch(/^\d{16}$/);
+    }
+  });
+
+  it("reports the adaptor's own console output as ADA lines", async () => {
+    const result = await run("get('/patients');", {
+      adaptor: HTTP,
+      credential: { baseUrl: server.url },
+    });
+    expect(
+      result.recorder.lines().some((line) => /^ADA info: GET .*\/patients - 200/.test(line)),
+    ).toBe(true);
+  });
+
+  it('gives job code no process, require or fetch', async () => {
+    const result = await run(
+      'fn(s => ({ ...s, data: { process: typeof process, require: typeof require, fetch: typeof fetch } }));',
+    );
+    expect(result.final_state?.data).toEqual({
+      process: 'undefined',
+      require: 'undefined',
+      fetch: 'undefined',
+    });
+  });
+
+  it('lets job code import another allow-listed adaptor that is installed', async () => {
+    const result = await run(
+      "import { dataValue } from '@openfn/language-common';\nfn(s => ({ ...s, data: { v: dataValue('x')({ data: { x: 7 } }) } }));",
+      { adaptor: HTTP },
+    );
+    expect(result.final_state?.data).toEqual({ v: 7 });
+  });
+
+  it('drops functions and cycles from the output state', async () => {
+    const result = await run(
+      'fn(s => { const data = { f: () => 1, n: 1 }; data.self = data; return { ...s, data }; });',
+    );
+    expect(result.final_state?.data).toEqual({ n: 1 });
+  });
+
+  it('fails clearly when an operation returns something other than state', async () => {
+    const result = await run('fn(s => s);\nfn(s => 42);');
+    expect(result.reason).toBe('fail');
+    expect(result.error_type).toBe('JobError');
+    expect(result.error_message).toBe(
+      'fn() on line 2 returned a number instead of a state object: every operation must return state (e.g. fn(state => { ...; return state; }))',
+    );
+  });
+});
