@@ -33,6 +33,9 @@ export class RuntimeError extends RunError {
 
 /** An error thrown from inside adaptor code (for example an HTTP 500 in language-http). */
 export class AdaptorError extends RunError {
+  /** The top-level operation it happened in (`get`) and that operation's source line. */
+  operation?: string;
+  line?: number;
   constructor(message: string, options?: ErrorOptions) {
     super('AdaptorError', 'fail', message, options);
   }

@@ -74,7 +74,7 @@ describe('errors and reasons', () => {
       `GET to ${server.url}/patients returned 500: Internal Server Error`,
     );
     expect(step?.output_state?.errors).toMatchObject({
-      job: { type: 'AdaptorError', details: { statusCode: 500 } },
+      job: { type: 'AdaptorError', operation: 'get', line: 1, details: { statusCode: 500 } },
     });
   });
 

@@ -151,6 +151,17 @@ describe('a job', () => {
     expect(result.final_state?.data).toEqual({ v: 7 });
   });
 
+  it('clears the timers a job leaves behind and reports errors thrown in them', async () => {
+    const result = await run(
+      `fn(s => { setInterval(() => {}, 5); return s; });
+       fn(s => new Promise(resolve => setTimeout(() => { resolve(s); throw new Error('late'); }, 1)));`,
+    );
+    expect(result.reason).toBe('success');
+    expect(result.recorder.lines()).toContain(
+      'JOB error: Uncaught error in a timer callback: Error: late',
+    );
+  });
+
   it('drops functions and cycles from the output state', async () => {
     const result = await run(
       'fn(s => { const data = { f: () => 1, n: 1 }; data.self = data; return { ...s, data }; });',

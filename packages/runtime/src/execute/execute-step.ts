@@ -3,8 +3,7 @@
 // workflow carries on; `crash`/`kill` errors are returned for the plan to stop on.
 import { adaptorName, parseAdaptorSpec } from '../adaptors/adaptor-spec.js';
 import { compile } from '../compile/compile.js';
-import type { RunError } from '../errors.js';
-import { StateTooLargeError } from '../errors.js';
+import { AdaptorError, type RunError, StateTooLargeError } from '../errors.js';
 import type { ExitReason, LogLevel, LogSource, PlanJob, RunEvent, State } from '../types.js';
 import { assembleState } from './assemble-state.js';
 import { classifyError } from './classify-error.js';
@@ -55,6 +54,9 @@ export interface SerializedError {
   severity: ExitReason;
   message: string;
   subtype?: string;
+  /** For an AdaptorError: the operation it happened in, and its line in the job. */
+  operation?: string;
+  line?: number;
   details?: unknown;
 }
 
@@ -73,6 +75,9 @@ function serializeError(error: RunError): SerializedError {
     severity: error.severity,
     message: error.message,
     ...('subtype' in error ? { subtype: String(error.subtype) } : {}),
+    ...(error instanceof AdaptorError && error.operation
+      ? { operation: error.operation, line: error.line }
+      : {}),
     ...(details ? { details } : {}),
   };
 }

@@ -83,7 +83,13 @@ export function createJobContext(options: JobContextOptions): JobContext {
       const id = nextTimerId++;
       const run = () => {
         if (!repeat) timers.delete(id);
-        fn(...args);
+        // A throw in a timer callback has no caller to reach; uncaught, it would end the
+        // whole process. Report it on the job's log instead.
+        try {
+          fn(...args);
+        } catch (error) {
+          options.onConsole('error', ['Uncaught error in a timer callback:', error]);
+        }
       };
       timers.set(id, repeat ? setInterval(run, Number(ms) || 0) : setTimeout(run, Number(ms) || 0));
       return id;

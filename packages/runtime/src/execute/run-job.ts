@@ -3,7 +3,14 @@
 // plain chain when the module has none). Every failure leaves here as a typed RunError.
 import vm from 'node:vm';
 import type { OperationInfo } from '../compile/top-level-operations.js';
-import { CompileError, ImportError, JobError, RuntimeCrash, TimeoutError } from '../errors.js';
+import {
+  AdaptorError,
+  CompileError,
+  ImportError,
+  JobError,
+  RuntimeCrash,
+  TimeoutError,
+} from '../errors.js';
 import type { State } from '../types.js';
 import { isStateObject } from './assemble-state.js';
 import { classifyError, errorMessage, JOB_FILE_PREFIX } from './classify-error.js';
@@ -78,7 +85,12 @@ function wrapOperation(operation: Operation, index: number, options: RunJobOptio
     try {
       result = await options.jobContext.runGuarded(() => operation(state), options.timeoutMs);
     } catch (error) {
-      throw classifyError(error, { inOperation: true, timeoutMs: options.timeoutMs });
+      const classified = classifyError(error, { inOperation: true, timeoutMs: options.timeoutMs });
+      if (classified instanceof AdaptorError && info && !classified.operation) {
+        classified.operation = info.name;
+        classified.line = info.line;
+      }
+      throw classified;
     }
     if (!isStateObject(result)) {
       throw new JobError(
@@ -99,6 +111,9 @@ function chain(...operations: Operation[]): Operation {
 
 async function withTimeout<T>(promise: Promise<T>, timeoutMs: number | undefined): Promise<T> {
   if (!timeoutMs) return promise;
+  // When the timer wins, the job's promise may still reject later; mark it handled so that
+  // rejection cannot surface as an unhandled rejection and take the process down.
+  promise.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new TimeoutError(timeoutMs)), timeoutMs);
