@@ -9,7 +9,7 @@ type Sink = (method: ConsoleMethod, args: unknown[]) => void;
 
 const storage = new AsyncLocalStorage<Sink>();
 const METHODS: ConsoleMethod[] = ['log', 'info', 'warn', 'error', 'debug', 'trace'];
-const originals = new Map<ConsoleMethod, (...args: unknown[]) => void>();
+let original: Console | undefined;
 let activeRuns = 0;
 
 /** Node's own `(node:123) ExperimentalWarning: …` lines are about the process, not the run. */
@@ -17,26 +17,34 @@ function isProcessWarning(args: unknown[]): boolean {
   return typeof args[0] === 'string' && /^\(node:\d+\) \S*Warning:/.test(args[0]);
 }
 
+// The global `console` is swapped for one that routes the usual methods, rather than patched
+// method by method: under `--frozen-intrinsics` (the worker's child processes) the console
+// object is frozen, but the global binding stays writable.
 function install(): void {
   if (activeRuns++ > 0) return;
-  const target = console as unknown as Record<string, (...args: unknown[]) => void>;
+  const real = globalThis.console;
+  original = real;
+  const capturing = Object.create(real) as Record<string, unknown>;
   for (const method of METHODS) {
-    const original = target[method];
-    if (!original) continue;
-    originals.set(method, original);
-    target[method] = (...args: unknown[]) => {
-      const sink = storage.getStore();
-      if (sink && !isProcessWarning(args)) sink(method, args);
-      else original.apply(console, args);
-    };
+    const fallback = real[method as keyof Console] as (...args: unknown[]) => void;
+    // defineProperty, not assignment: a frozen prototype's `log` would refuse an assignment.
+    Object.defineProperty(capturing, method, {
+      value: (...args: unknown[]) => {
+        const sink = storage.getStore();
+        if (sink && !isProcessWarning(args)) sink(method, args);
+        else fallback.apply(real, args);
+      },
+      writable: true,
+      configurable: true,
+    });
   }
+  globalThis.console = capturing as unknown as Console;
 }
 
 function uninstall(): void {
   if (--activeRuns > 0) return;
-  const target = console as unknown as Record<string, unknown>;
-  for (const [method, original] of originals) target[method] = original;
-  originals.clear();
+  if (original) globalThis.console = original;
+  original = undefined;
 }
 
 /** Run `task` with global console calls (from adaptors) sent to `sink`. */
