@@ -21,3 +21,17 @@ describe('GET /health', () => {
     expect(await response.json()).toEqual({ error: 'No route for GET /no/such/route' });
   });
 });
+
+describe('GET /health without a database', () => {
+  it('answers 503 naming the database, so load balancers take the node out', async () => {
+    const lonely = await startTestServer();
+    await lonely.testDatabase.close();
+    try {
+      const response = await fetch(`${lonely.baseUrl}/health`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'error', database: 'unreachable' });
+    } finally {
+      await lonely.app.close();
+    }
+  });
+});
