@@ -25,7 +25,11 @@ if (!send) {
   reallyExit(2);
 }
 
+let isDying = false;
+
 function post(message: ChildMessage, then?: () => void): void {
+  // Once the run has failed fatally, nothing the child still says (a late `done`) counts.
+  if (isDying) return;
   send!(message, undefined, undefined, () => then?.());
 }
 
@@ -33,7 +37,9 @@ let currentRunId: string | null = null;
 
 /** Report a run-ending failure, then leave: the parent replaces this child. */
 function die(message: string): void {
+  if (isDying) return;
   post({ type: 'fatal', runId: currentRunId, message }, () => reallyExit(1));
+  isDying = true;
   // If the IPC channel is gone the callback never fires.
   setTimeout(() => reallyExit(1), 1000).unref();
 }

@@ -82,6 +82,8 @@ interface ActiveRun {
   isSettled: boolean;
   timer?: NodeJS.Timeout;
   lastRss: number;
+  /** Children that died before they could take this run. */
+  failedHandoffs: number;
 }
 
 interface Slot {
@@ -199,6 +201,9 @@ export function createPool(options: PoolOptions): Pool {
     }
     if (message.type === 'fatal') {
       slot.fatalMessage = String(message.message).slice(0, 1000);
+      // The child exits by itself; end its run now rather than on its exit.
+      if (slot.run) kill(slot, slot.run, crashResult(slot.fatalMessage));
+      else retire(slot);
       return;
     }
     const run = slot.run;
@@ -300,8 +305,18 @@ export function createPool(options: PoolOptions): Pool {
       adaptorsDir: options.adaptorsDir,
     };
     slot.child.send(message, (error) => {
-      if (error)
-        kill(slot, run, crashResult(`Could not hand the run to its process: ${error.message}`));
+      if (!error || run.isSettled) return;
+      // The child died while idle, before it got the run: the run has not started, so it
+      // goes back to the front of the queue for the next child.
+      clearTimeout(run.timer);
+      if (slot.run === run) slot.run = null;
+      retire(slot);
+      if (++run.failedHandoffs >= startupFailureLimit) {
+        settle(run, crashResult(`Could not hand the run to its process: ${error.message}`));
+        return;
+      }
+      queue.unshift(run);
+      dispatch();
     });
     pollTimer ??= setInterval(pollMemory, memoryPollMs);
   }
@@ -420,6 +435,7 @@ export function createPool(options: PoolOptions): Pool {
         resolve,
         isSettled: false,
         lastRss: 0,
+        failedHandoffs: 0,
       };
       if (isClosed) {
         settle(active, closedResult('before it started'));

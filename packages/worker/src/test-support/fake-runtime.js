@@ -2,7 +2,29 @@
 // exercise the pool's own mechanics (limits, crashes, recycling, credentials) without depending
 // on the compiler. Each job body is a plain script run in a fresh vm context with `state` and
 // `credential(id)` in scope; its completion value (or awaited promise) is the next state.
+// `host` gives job bodies the child's own powers, to test the process sandbox by itself, as if a
+// job had escaped the vm context.
+import fs from 'node:fs';
 import vm from 'node:vm';
+
+const host = {
+  pid: () => process.pid,
+  env: () => ({ ...process.env }),
+  exit: (code) => process.exit(code),
+  readFile: (file) => fs.readFileSync(file, 'utf8'),
+  writeFile: (file, text) => fs.writeFileSync(file, text),
+  spawn: async (command) => (await import('node:child_process')).execSync(command).toString(),
+  thread: async () =>
+    new (await import('node:worker_threads').then((m) => m.Worker))('0', { eval: true }),
+  evaluate: (source) => new Function(source)(),
+  throwLater: (message) =>
+    setTimeout(() => {
+      throw new Error(message);
+    }, 1),
+  rejectLater: (message) => {
+    Promise.reject(new Error(message));
+  },
+};
 
 const ts = () => `${Date.now()}000`;
 
@@ -17,6 +39,7 @@ export async function executePlan(plan, input, options) {
       {
         state,
         credential: (id) => options.loadCredential(id),
+        host,
         log: (...message) =>
           emit({
             type: 'log',

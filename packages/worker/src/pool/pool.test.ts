@@ -1,0 +1,300 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  ADAPTORS_DIR,
+  expectWellFormed,
+  FAKE_RUNTIME,
+  HTTP,
+  jobPlan,
+  preparePoolTests,
+  recordEvents,
+} from '../test-support/pool-fixtures.js';
+import { createPool, type Pool } from './index.js';
+
+let pool: Pool;
+
+beforeAll(async () => {
+  await preparePoolTests();
+  pool = createPool({ size: 2, adaptorsDir: ADAPTORS_DIR });
+  await pool.ready;
+});
+
+afterAll(async () => {
+  await pool?.close();
+});
+
+describe('a run in the warm pool', () => {
+  it('runs a real job and streams a well-formed event sequence', async () => {
+    const recorder = recordEvents();
+    const result = await pool.run(
+      jobPlan('fn(s => { console.log("hello"); return { ...s, data: { n: s.data.n + 1 } }; })'),
+      { data: { n: 1 } },
+      { onEvent: recorder.onEvent },
+    );
+    expect(result).toMatchObject({ reason: 'success', final_state: { data: { n: 2 } } });
+    expect(recorder.events[0]?.type).toBe('run:start');
+    expect(expectWellFormed(recorder.events).reason).toBe('success');
+    expect(recorder.text()).toContain('hello');
+  });
+
+  it('hands the credential to the job from the parent and keeps it out of the output', async () => {
+    const recorder = recordEvents();
+    const asked: string[] = [];
+    const result = await pool.run(
+      jobPlan(
+        'fn(s => ({ ...s, data: { user: s.configuration.user } }))',
+        {},
+        { credential_id: 'cred-1' },
+      ),
+      { data: {} },
+      {
+        onEvent: recorder.onEvent,
+        loadCredential: async (id) => {
+          asked.push(id);
+          return { user: 'ana', password: 'pool-credential-secret' };
+        },
+      },
+    );
+    expect(asked).toEqual(['cred-1']);
+    expect(result).toMatchObject({ reason: 'success', final_state: { data: { user: 'ana' } } });
+    expect(recorder.text()).not.toContain('pool-credential-secret');
+  });
+
+  it('ends exception/CredentialLoadError when the credential cannot be loaded', async () => {
+    const result = await pool.run(
+      jobPlan('fn(s => s)', {}, { credential_id: 'missing' }),
+      { data: {} },
+      {
+        loadCredential: async () => {
+          throw new Error('Credential not found!');
+        },
+      },
+    );
+    expect(result).toMatchObject({ reason: 'exception', error_type: 'CredentialLoadError' });
+  });
+
+  it('runs language-http against a local server (adaptor exports frozen, intrinsics frozen)', async () => {
+    const server: Server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end('{"patients":[1,2,3]}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const result = await pool.run(
+        jobPlan('get("/patients")', {}, { adaptor: HTTP, credential_id: 'http' }),
+        { data: {} },
+        { loadCredential: async () => ({ baseUrl: `http://127.0.0.1:${port}` }) },
+      );
+      expect(result).toMatchObject({
+        reason: 'success',
+        final_state: { data: { patients: [1, 2, 3] } },
+      });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('queues runs while every child is busy', async () => {
+    const slow = jobPlan('fn(s => new Promise(resolve => setTimeout(() => resolve(s), 300)))');
+    const runs = Array.from({ length: 5 }, () => pool.run(slow, { data: {} }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pool.stats()).toMatchObject({ busy: 2, queued: 3 });
+    const results = await Promise.all(runs);
+    expect(results.map((r) => r.reason)).toEqual(Array(5).fill('success'));
+  });
+
+  it('ends exception/AutoinstallError when an adaptor cannot be installed', async () => {
+    const recorder = recordEvents();
+    const result = await pool.run(
+      jobPlan('fn(s => s)', {}, { adaptor: 'left-pad@1.3.0' }),
+      {},
+      recorder,
+    );
+    expect(result).toMatchObject({ reason: 'exception', error_type: 'AutoinstallError' });
+    expect(expectWellFormed(recorder.events).error_type).toBe('AutoinstallError');
+  });
+});
+
+describe('limits', () => {
+  it('kills a run over its time limit, closes its open step, and keeps serving', async () => {
+    const recorder = recordEvents();
+    const started = Date.now();
+    const result = await pool.run(
+      jobPlan('fn(s => { while (true) {} })', { run_timeout_ms: 1000 }),
+      { data: {} },
+      recorder,
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(result).toMatchObject({ reason: 'kill', error_type: 'TimeoutError' });
+    const stepComplete = recorder.events.find((e) => e.type === 'step:complete');
+    expect(stepComplete).toMatchObject({ reason: 'kill', error_type: 'TimeoutError' });
+    expect(expectWellFormed(recorder.events).reason).toBe('kill');
+    expect(await pool.run(jobPlan('fn(s => s)'), { data: {} })).toMatchObject({
+      reason: 'success',
+    });
+  });
+
+  it('kills a run whose ArrayBuffers (not heap) pass the memory limit', async () => {
+    const hog =
+      'fn(s => { const keep = []; for (;;) keep.push(new Uint8Array(16 * 1024 * 1024).fill(1)); })';
+    const result = await pool.run(
+      jobPlan(hog, { run_memory_limit_mb: 150, run_timeout_ms: 20_000 }),
+      {
+        data: {},
+      },
+    );
+    expect(result).toMatchObject({ reason: 'kill', error_type: 'OOMError' });
+    expect(await pool.run(jobPlan('fn(s => s)'), { data: {} })).toMatchObject({
+      reason: 'success',
+    });
+  });
+
+  it('kills a heap hog with OOMError', async () => {
+    const hog =
+      'fn(s => { const keep = []; for (;;) keep.push({ n: Math.random(), s: "x" + Math.random() }); })';
+    const result = await pool.run(
+      jobPlan(hog, { run_memory_limit_mb: 150, run_timeout_ms: 20_000 }),
+      {
+        data: {},
+      },
+    );
+    expect(result).toMatchObject({ reason: 'kill', error_type: 'OOMError' });
+    expect(await pool.run(jobPlan('fn(s => s)'), { data: {} })).toMatchObject({
+      reason: 'success',
+    });
+  });
+
+  it('ends a run crash on an unhandled promise rejection', async () => {
+    const recorder = recordEvents();
+    const result = await pool.run(
+      jobPlan(
+        'fn(s => { Promise.reject(new Error("nobody catches me")); return new Promise(() => {}); })',
+        {
+          run_timeout_ms: 10_000,
+        },
+      ),
+      { data: {} },
+      recorder,
+    );
+    expect(result).toMatchObject({
+      reason: 'crash',
+      error_message: expect.stringContaining('Unhandled promise rejection'),
+    });
+    expectWellFormed(recorder.events);
+  });
+
+  it('keeps its size after kills and crashes', async () => {
+    await expect.poll(() => pool.stats().children).toBe(2);
+  });
+});
+
+describe('the child process sandbox (fake runtime, host powers handed to the job)', () => {
+  let fake: Pool;
+  beforeAll(async () => {
+    fake = createPool({
+      size: 1,
+      adaptorsDir: ADAPTORS_DIR,
+      runtimeModule: FAKE_RUNTIME,
+      maxRunsPerChild: 3,
+      installAdaptor: async () => {},
+    });
+    await fake.ready;
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+
+  const run = (body: string, options = {}) => fake.run(jobPlan(body), { data: {} }, options);
+
+  it('gives the child an empty environment', async () => {
+    process.env.LIGHTNING_POOL_TEST_SECRET = 'env-secret-value';
+    const result = await run('host.env()');
+    expect(result).toMatchObject({ reason: 'success', final_state: {} });
+    expect(JSON.stringify(result)).not.toContain('env-secret-value');
+  });
+
+  it('denies file reads outside the code and adaptors, writes, spawns and threads', async () => {
+    for (const body of [
+      'host.readFile("/etc/passwd")',
+      `host.writeFile(${JSON.stringify(`${ADAPTORS_DIR}/pwned.txt`)}, "x")`,
+      'host.spawn("id")',
+      'host.thread()',
+      'host.evaluate("return 1")',
+    ]) {
+      const result = await run(body);
+      expect(result.reason, body).toBe('fail');
+      expect(result.error_message, body).toMatch(
+        /ERR_ACCESS_DENIED|Access to this API|Code generation/,
+      );
+    }
+  });
+
+  it('lets the child read its adaptors', async () => {
+    const result = await run(
+      `host.readFile(${JSON.stringify(`${ADAPTORS_DIR}/node_modules/@openfn/language-common_3.3.4/package.json`)}).length`,
+    );
+    expect(result.reason).toBe('success');
+  });
+
+  it('ends a run crash with a clear message when the child calls process.exit', async () => {
+    const recorder = recordEvents();
+    const result = await run('host.exit(3)', recorder);
+    expect(result).toEqual({
+      reason: 'crash',
+      error_type: 'RuntimeCrash',
+      error_message: 'process.exit(3) was called during the run',
+    });
+    expectWellFormed(recorder.events);
+    expect(await run('1')).toMatchObject({ reason: 'success' });
+  });
+
+  it('ends a run crash when an exception or a rejection escapes into the child', async () => {
+    expect(await run('host.throwLater("boom"); new Promise(() => {})')).toEqual({
+      reason: 'crash',
+      error_type: 'RuntimeCrash',
+      error_message: 'Uncaught exception in run: Error: boom',
+    });
+    expect(await run('host.rejectLater("nope"); new Promise(() => {})')).toEqual({
+      reason: 'crash',
+      error_type: 'RuntimeCrash',
+      error_message: 'Unhandled promise rejection in run: Error: nope',
+    });
+    expect(await run('1')).toMatchObject({ reason: 'success' });
+  });
+
+  it('serves only the credentials the plan names', async () => {
+    const plan = jobPlan('credential("other")', {}, { credential_id: 'mine' });
+    const result = await fake.run(plan, {}, { loadCredential: async (id) => ({ id }) });
+    expect(result).toMatchObject({
+      reason: 'fail',
+      error_message: expect.stringContaining('Credential other is not used by this run'),
+    });
+  });
+
+  it('recycles a child after maxRunsPerChild runs', async () => {
+    const pids = [];
+    for (let i = 0; i < 4; i++) {
+      const result = await run('host.pid()');
+      pids.push(result.final_state);
+    }
+    expect(new Set(pids).size).toBeGreaterThan(1);
+  });
+
+  it('ends queued and running runs when closed', async () => {
+    const closing = createPool({
+      size: 1,
+      adaptorsDir: ADAPTORS_DIR,
+      runtimeModule: FAKE_RUNTIME,
+      installAdaptor: async () => {},
+    });
+    await closing.ready;
+    const running = closing.run(jobPlan('new Promise(() => {})'), {});
+    const queued = closing.run(jobPlan('1'), {});
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await closing.close();
+    expect((await running).reason).toBe('exception');
+    expect((await queued).reason).toBe('exception');
+    expect(closing.stats().children).toBe(0);
+  });
+});
