@@ -34,8 +34,16 @@ const watched: [string, unknown][] = [
   ['Reflect', Reflect],
   ['Uint8Array.prototype', Uint8Array.prototype],
   ['ArrayBuffer.prototype', ArrayBuffer.prototype],
+  // Host objects the runtime hands to every job context.
   ['Buffer', Buffer],
   ['Buffer.prototype', Buffer.prototype],
+  ['URL', URL],
+  ['URL.prototype', URL.prototype],
+  ['URLSearchParams.prototype', URLSearchParams.prototype],
+  ['TextEncoder.prototype', TextEncoder.prototype],
+  ['TextDecoder.prototype', TextDecoder.prototype],
+  ['atob', atob],
+  ['btoa', btoa],
 ];
 
 type Fingerprint = Map<PropertyKey, unknown>;

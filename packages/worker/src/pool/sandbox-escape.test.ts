@@ -1,0 +1,328 @@
+// Sandbox escape attempts, each run as a real job (real compiler, real runtime, real
+// @openfn/language-common) through the real pool. Every attempt must fail closed: the run ends
+// with the expected reason and error type, and no secret (the worker's environment, a file
+// outside the sandbox, /etc/passwd, another run's credential) appears in any event.
+//
+// Not covered on purpose: network access. Node 20's permission model does not restrict sockets,
+// and adaptors need them; a job can reach any host the worker can.
+
+import { randomUUID } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ErrorType, ExitReason, PlanOptions, RunResult, State } from '@lightning/runtime';
+import {
+  ADAPTORS_DIR,
+  expectWellFormed,
+  jobPlan,
+  preparePoolTests,
+  recordEvents,
+} from '../test-support/pool-fixtures.js';
+import { createPool, type Pool, type PoolRunOptions } from './index.js';
+
+const envSecret = `env-secret-${randomUUID()}`;
+const fileSecret = `file-secret-${randomUUID()}`;
+const credentialSecret = `credential-secret-${randomUUID()}`;
+const secretFile = path.join(tmpdir(), `lightning-escape-${randomUUID()}.txt`);
+const secretFileLiteral = JSON.stringify(secretFile);
+
+let pool: Pool;
+
+beforeAll(async () => {
+  await preparePoolTests();
+  // The worker process holds these; its children must never see them.
+  process.env.LIGHTNING_ESCAPE_TEST_SECRET = envSecret;
+  writeFileSync(secretFile, fileSecret);
+  // One child, so "the next run" runs in the same child unless the pool retired it.
+  pool = createPool({ size: 1, adaptorsDir: ADAPTORS_DIR });
+  await pool.ready;
+});
+
+afterAll(async () => {
+  await pool?.close();
+  rmSync(secretFile, { force: true });
+  delete process.env.LIGHTNING_ESCAPE_TEST_SECRET;
+});
+
+interface Attempt {
+  body: string;
+  reason: ExitReason;
+  errorType: ErrorType | null;
+  options?: PlanOptions;
+}
+
+/** Run `body` as a job; check the stream and that no secret leaked into it. */
+async function attempt(
+  body: string,
+  options: PlanOptions = {},
+  runOptions: PoolRunOptions & { credentialId?: string } = {},
+): Promise<RunResult> {
+  const recorder = recordEvents();
+  const result = await pool.run(
+    jobPlan(
+      body,
+      { run_timeout_ms: 5000, ...options },
+      runOptions.credentialId ? { credential_id: runOptions.credentialId } : {},
+    ),
+    { data: {} },
+    { ...runOptions, onEvent: recorder.onEvent },
+  );
+  expectWellFormed(recorder.events);
+  const text = recorder.text() + JSON.stringify(result);
+  expect(text).not.toContain(envSecret);
+  expect(text).not.toContain(fileSecret);
+  expect(text).not.toMatch(/root:x:0:0/);
+  return result;
+}
+
+const processThief = "('return process')().env.LIGHTNING_ESCAPE_TEST_SECRET";
+
+const attempts: Record<string, Attempt> = {
+  'this.constructor.constructor at the top level of the job': {
+    body: `const p = this.constructor.constructor('return process')();\nfn(s => ({ data: { env: p.env } }))`,
+    reason: 'fail',
+    errorType: 'RuntimeError',
+  },
+  'globalThis.constructor.constructor (the context realm Function)': {
+    body: `fn(s => ({ data: { env: globalThis.constructor.constructor${processThief} } }))`,
+    reason: 'kill',
+    errorType: 'SecurityError',
+  },
+  "an adaptor function's .constructor.constructor (the host realm Function)": {
+    body: `fn(s => ({ data: { env: fn.constructor.constructor${processThief} } }))`,
+    reason: 'kill',
+    errorType: 'SecurityError',
+  },
+  "an adaptor operation's .constructor (host Function, via Reflect.construct)": {
+    body: `fn(s => ({ data: { env: Reflect.construct(fn(x => x).constructor, ['return process'])().env } }))`,
+    reason: 'kill',
+    errorType: 'SecurityError',
+  },
+  'state.constructor.constructor (state built in the host realm)': {
+    body: `fn(s => ({ data: { env: s.constructor.constructor${processThief} } }))`,
+    reason: 'kill',
+    errorType: 'SecurityError',
+  },
+  'Buffer.constructor (a host object handed to the context)': {
+    body: `fn(s => ({ data: { env: Buffer.constructor${processThief} } }))`,
+    reason: 'kill',
+    errorType: 'SecurityError',
+  },
+  'a host promise returned by an adaptor: .constructor.constructor': {
+    body: `fn(async s => { const p = fn(x => x)(s); return { data: { env: p.constructor.constructor${processThief} } }; })`,
+    reason: 'kill',
+    errorType: 'SecurityError',
+  },
+  'Error.prepareStackTrace to collect CallSites and call getFunction/getThis': {
+    body: `fn(s => {
+      Error.prepareStackTrace = (e, frames) => frames;
+      const frames = new Error().stack;
+      const found = [];
+      for (const frame of frames) {
+        const f = frame.getFunction(); const t = frame.getThis();
+        if (f) found.push(f.constructor${processThief});
+        if (t && t.process) found.push(t.process.env.LIGHTNING_ESCAPE_TEST_SECRET);
+      }
+      return { data: { found } };
+    })`,
+    reason: 'success',
+    errorType: null,
+  },
+  'Error.captureStackTrace on an object, CallSite.getThis': {
+    body: `fn(s => {
+      Error.prepareStackTrace = (e, calls) => calls.map(c => c.getThis());
+      const holder = {}; Error.captureStackTrace(holder);
+      const found = holder.stack.filter(Boolean).map(t => t.constructor.constructor${processThief});
+      return { data: { found } };
+    })`,
+    reason: 'success',
+    errorType: null,
+  },
+  "dynamic import('fs') to read a file": {
+    body: `fn(async s => ({ data: { f: (await import('fs')).readFileSync(${secretFileLiteral}, 'utf8') } }))`,
+    reason: 'crash',
+    errorType: 'ImportError',
+  },
+  "dynamic import('child_process') to spawn": {
+    body: `fn(async s => ({ data: { f: (await import('child_process')).execSync('cat /etc/passwd').toString() } }))`,
+    reason: 'crash',
+    errorType: 'ImportError',
+  },
+  "static import of 'node:fs' to read /etc/passwd": {
+    body: `import { readFileSync } from 'node:fs';\nfn(s => ({ data: { f: readFileSync('/etc/passwd', 'utf8') } }))`,
+    reason: 'crash',
+    errorType: 'ImportError',
+  },
+  require: {
+    body: `fn(s => ({ data: { f: require('fs').readFileSync('/etc/passwd', 'utf8') } }))`,
+    reason: 'crash',
+    errorType: 'RuntimeCrash',
+  },
+  'process.binding': {
+    body: `fn(s => ({ data: { f: String(process.binding('fs')) } }))`,
+    reason: 'crash',
+    errorType: 'RuntimeCrash',
+  },
+  'globalThis.process.env': {
+    body: 'fn(s => ({ data: { env: globalThis.process.env.LIGHTNING_ESCAPE_TEST_SECRET } }))',
+    reason: 'fail',
+    errorType: 'RuntimeError',
+  },
+  "fetch('file:///etc/passwd')": {
+    body: `fn(async s => ({ data: { f: await (await fetch('file:///etc/passwd')).text() } }))`,
+    reason: 'crash',
+    errorType: 'RuntimeCrash',
+  },
+  'WebAssembly.compile': {
+    body: 'fn(async s => { await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])); return s; })',
+    reason: 'fail',
+    errorType: 'JobError',
+  },
+  eval: {
+    body: `fn(s => ({ data: { env: eval("process.env") } }))`,
+    reason: 'kill',
+    errorType: 'SecurityError',
+  },
+  'new Function': {
+    body: `fn(s => ({ data: { env: new Function('return process.env')() } }))`,
+    reason: 'kill',
+    errorType: 'SecurityError',
+  },
+  'setTimeout with a string': {
+    body: `fn(s => new Promise(resolve => { setTimeout('globalThis.x = process.env', 0); resolve(s); }))`,
+    reason: 'fail',
+    errorType: 'AdaptorError',
+  },
+  'import.meta': {
+    body: 'fn(s => ({ data: { meta: JSON.stringify(import.meta), env: import.meta.env } }))',
+    reason: 'success',
+    errorType: null,
+  },
+  'process.exit()': {
+    body: 'fn(s => { process.exit(1); return s; })',
+    reason: 'crash',
+    errorType: 'RuntimeCrash',
+  },
+  'Object.prototype of the host through an adaptor function': {
+    body: `fn(s => { Object.getPrototypeOf(Object.getPrototypeOf(fn)).polluted = 'yes'; return s; })`,
+    reason: 'fail',
+    errorType: 'RuntimeError',
+  },
+  'Function.prototype of the host through an adaptor function': {
+    body: `fn(s => { fn.constructor.prototype.call = () => 'hijacked'; return s; })`,
+    reason: 'fail',
+    // The frozen host Function.prototype throws inside the operation: reported as AdaptorError.
+    errorType: 'AdaptorError',
+  },
+  'Atomics.wait on the main thread (a hang)': {
+    body: 'fn(s => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); return s; })',
+    options: { run_timeout_ms: 1500 },
+    reason: 'kill',
+    errorType: 'TimeoutError',
+  },
+  'an infinite loop in an operation': {
+    body: 'fn(s => { for (;;) {} })',
+    options: { run_timeout_ms: 1500 },
+    reason: 'kill',
+    errorType: 'TimeoutError',
+  },
+  'while (true) {} at the top level of the job': {
+    body: 'while (true) {}\nfn(s => s)',
+    options: { run_timeout_ms: 1500 },
+    reason: 'kill',
+    errorType: 'TimeoutError',
+  },
+  'a memory hog': {
+    body: 'fn(s => { const keep = []; for (;;) keep.push(new Array(1e5).fill(Math.random())); })',
+    options: { run_memory_limit_mb: 150, run_timeout_ms: 20_000 },
+    reason: 'kill',
+    errorType: 'OOMError',
+  },
+};
+
+describe('a job trying to escape the sandbox', () => {
+  it.each(Object.entries(attempts))('%s fails closed', async (_name, a) => {
+    const result = await attempt(a.body, a.options);
+    expect({ reason: result.reason, error_type: result.error_type }).toEqual({
+      reason: a.reason,
+      error_type: a.errorType,
+    });
+    // The pool still serves the next run, in a healthy child.
+    const next = await attempt('fn(s => ({ data: { polluted: ({}).polluted ?? null } }))');
+    expect(next).toMatchObject({ reason: 'success', final_state: { data: { polluted: null } } });
+  });
+});
+
+describe('what one run leaves behind for the next', () => {
+  const check = `fn(s => ({ data: {
+    object: ({}).polluted ?? null,
+    fn: fn.stash ?? fn[Symbol.for('lightning.stash')] ?? null,
+    buffer: Buffer.from('x').stash ?? null,
+    url: new URL('http://x').stash ?? null,
+    global: globalThis.stash ?? globalThis[Symbol.for('lightning.stash')] ?? null,
+  } }))`;
+  const clean = { object: null, fn: null, buffer: null, url: null, global: null };
+
+  it('host objects handed to the job (Buffer, URL) are not a channel: the child is retired', async () => {
+    for (const host of ['Buffer', 'URL']) {
+      const first = await attempt(`fn(s => { ${host}.prototype.stash = 'from-run-1'; return s; })`);
+      expect(first.reason).toBe('success');
+      expect((await attempt(check)).final_state).toEqual({ data: clean });
+    }
+  });
+
+  it('adaptor exports are frozen, so no value can be left on them', async () => {
+    const first = await attempt(`fn(s => { fn.stash = 'x'; return s; })`);
+    expect(first).toMatchObject({ reason: 'fail', error_type: 'RuntimeError' });
+    const second = await attempt(`fn(s => { fn[Symbol.for('lightning.stash')] = 'x'; return s; })`);
+    expect(second).toMatchObject({ reason: 'fail', error_type: 'RuntimeError' });
+    expect((await attempt(check)).final_state).toEqual({ data: clean });
+  });
+
+  it('globalThis and Symbol.for keys do not survive into the next run', async () => {
+    await attempt(`globalThis.stash = 'x';
+      globalThis[Symbol.for('lightning.stash')] = 'x';
+      fn(s => s)`);
+    expect((await attempt(check)).final_state).toEqual({ data: clean });
+  });
+
+  it("a run cannot leave a trap that reads the next run's credential", async () => {
+    const trap = await attempt(
+      `fn(s => {
+        const steal = (x) => { try { return x.configuration.password } catch { return null } };
+        try { Buffer.prototype.toJSON = function () { return steal(this) } } catch {}
+        try { Object.defineProperty(Object.getPrototypeOf(s), 'configuration', { set(v) { globalThis.stolen = v } }) } catch {}
+        setInterval(() => console.log('trap still running'), 1);
+        return s;
+      })`,
+    );
+    expect(trap.reason).toBe('success');
+    const recorder = recordEvents();
+    const victim = await pool.run(
+      jobPlan(
+        'fn(s => ({ ...s, data: { ok: true, buf: Buffer.from("a") } }))',
+        {},
+        { credential_id: 'c' },
+      ),
+      { data: {} },
+      {
+        onEvent: recorder.onEvent,
+        loadCredential: async () => ({ password: credentialSecret }) as State,
+      },
+    );
+    expect(victim.reason).toBe('success');
+    expect(recorder.text()).not.toContain(credentialSecret);
+    expect(recorder.text()).not.toContain('trap still running');
+  });
+
+  it('after a memory hog is killed, the next run succeeds', async () => {
+    const hog = await attempt(
+      'fn(s => { const keep = []; for (;;) keep.push(new Uint8Array(8 * 1024 * 1024).fill(7)); })',
+      { run_memory_limit_mb: 150, run_timeout_ms: 20_000 },
+    );
+    expect(hog).toMatchObject({ reason: 'kill', error_type: 'OOMError' });
+    expect((await attempt('fn(s => ({ data: { n: 1 } }))')).final_state).toEqual({
+      data: { n: 1 },
+    });
+  });
+});
