@@ -1,0 +1,246 @@
+import type { ReplyPayload } from '@lightning/protocol';
+import type { RunEvent } from '@lightning/runtime';
+import { createDeliver, type PushChannel } from './delivery.js';
+import { createEventQueue } from './event-queue.js';
+import { silentLogger } from './logger.js';
+import { DisconnectedError, JoinRefusedError, PushTimeoutError } from './socket/errors.js';
+
+const ts = '1795729756567073';
+const stepId = '0b8f3d2e-5f5c-4d7e-9f00-6a3a2b1c0d9e';
+
+interface Sent {
+  event: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * A channel whose replies arrive only when the test releases them, so the test controls what
+ * piles up behind an unanswered push.
+ */
+function manualChannel(answer: (sent: Sent, index: number) => ReplyPayload | Error = () => ok) {
+  const sent: Sent[] = [];
+  const waiting: (() => void)[] = [];
+  let isAutomatic = false;
+  const channel: PushChannel = {
+    topic: 'run:r1',
+    whenJoined: () => Promise.resolve(),
+    push(event, payload) {
+      const item = { event, payload: payload as Record<string, unknown> };
+      const index = sent.push(item) - 1;
+      return new Promise((resolve, reject) => {
+        const reply = () => {
+          const result = answer(item, index);
+          if (result instanceof Error) reject(result);
+          else resolve(result);
+        };
+        if (isAutomatic) queueMicrotask(reply);
+        else waiting.push(reply);
+      });
+    },
+  };
+  return {
+    channel,
+    sent,
+    /** Answer the oldest unanswered push. */
+    release: async () => {
+      waiting.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    automatic: () => {
+      isAutomatic = true;
+      for (const reply of waiting.splice(0)) reply();
+    },
+  };
+}
+
+const ok: ReplyPayload = { status: 'ok', response: {} };
+const log = (n: number): RunEvent => ({
+  type: 'log',
+  level: 'info',
+  source: 'JOB',
+  message: [`line ${n}`],
+  step_id: stepId,
+  timestamp: ts,
+});
+const runStart: RunEvent = { type: 'run:start', versions: {}, timestamp: ts };
+const stepStart: RunEvent = { type: 'step:start', step_id: stepId, job_id: 'a', timestamp: ts };
+const stepComplete: RunEvent = {
+  type: 'step:complete',
+  step_id: stepId,
+  job_id: 'a',
+  reason: 'success',
+  error_type: null,
+  error_message: null,
+  output_dataclip_id: '7c1e2d3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f',
+  output_state: { data: {} },
+  mem: { job: 0, system: 0 },
+  duration: 1,
+  timestamp: ts,
+};
+const runComplete: RunEvent = {
+  type: 'run:complete',
+  reason: 'success',
+  error_type: null,
+  error_message: null,
+  timestamp: ts,
+};
+
+function queueOn(channel: PushChannel, options: { batchLogs?: boolean; batchLimit?: number } = {}) {
+  return createEventQueue({
+    runId: 'r1',
+    channel,
+    deliver: createDeliver({
+      timeoutMs: 1000,
+      retryWindowMs: 2000,
+      retryDelayMs: 10,
+      logger: silentLogger,
+    }),
+    logger: silentLogger,
+    workerVersion: '0.0.0',
+    outputDataclips: true,
+    ...options,
+  });
+}
+
+describe('event queue', () => {
+  it('sends one event at a time, each only after the previous one was answered', async () => {
+    const fake = manualChannel();
+    const queue = queueOn(fake.channel, { batchLogs: false });
+    for (const event of [runStart, stepStart, log(1), stepComplete, runComplete])
+      queue.enqueue(event);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fake.sent.map((s) => s.event)).toEqual(['run:start']);
+    await fake.release();
+    expect(fake.sent.map((s) => s.event)).toEqual(['run:start', 'step:start']);
+    fake.automatic();
+    await expect(queue.done).resolves.toEqual({ delivered: true });
+    expect(fake.sent.map((s) => s.event)).toEqual([
+      'run:start',
+      'step:start',
+      'run:log',
+      'step:complete',
+      'run:complete',
+    ]);
+  });
+
+  it('batches the log lines that piled up behind an unanswered event, in order', async () => {
+    const fake = manualChannel();
+    const queue = queueOn(fake.channel);
+    queue.enqueue(stepStart);
+    for (let n = 1; n <= 5; n++) queue.enqueue(log(n));
+    queue.enqueue(stepComplete);
+    queue.enqueue(log(6));
+    queue.enqueue(runComplete);
+    fake.automatic();
+    await queue.done;
+    expect(fake.sent.map((s) => s.event)).toEqual([
+      'step:start',
+      'run:batch_logs',
+      'step:complete',
+      'run:batch_logs',
+      'run:complete',
+    ]);
+    const lines = (fake.sent[1]!.payload.logs as { message: string[] }[]).map((l) => l.message[0]);
+    expect(lines).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5']);
+  });
+
+  it('caps a batch at the batch limit', async () => {
+    const fake = manualChannel();
+    const queue = queueOn(fake.channel, { batchLimit: 2 });
+    queue.enqueue(stepStart);
+    for (let n = 1; n <= 5; n++) queue.enqueue(log(n));
+    queue.enqueue(runComplete);
+    fake.automatic();
+    await queue.done;
+    const sizes = fake.sent
+      .filter((s) => s.event === 'run:batch_logs')
+      .map((s) => (s.payload.logs as unknown[]).length);
+    expect(sizes).toEqual([2, 2, 1]);
+  });
+
+  it('logs an error reply and goes on to the end of the run', async () => {
+    const fake = manualChannel((sent) =>
+      sent.event === 'step:complete'
+        ? { status: 'error', response: { errors: { x: ['bad'] } } }
+        : ok,
+    );
+    fake.automatic();
+    const queue = queueOn(fake.channel);
+    for (const event of [runStart, stepStart, stepComplete, runComplete]) queue.enqueue(event);
+    await expect(queue.done).resolves.toEqual({ delivered: true });
+    expect(fake.sent.at(-1)!.event).toBe('run:complete');
+  });
+
+  it('sends an event again when its reply timed out or the socket dropped, keeping the order', async () => {
+    const fake = manualChannel((sent, index) => {
+      if (sent.event === 'step:complete' && index === 2)
+        return new PushTimeoutError('run:r1', sent.event, 1);
+      if (sent.event === 'run:complete' && index === 4)
+        return new DisconnectedError('run:r1', sent.event);
+      return ok;
+    });
+    fake.automatic();
+    const queue = queueOn(fake.channel);
+    for (const event of [runStart, stepStart, stepComplete, runComplete]) queue.enqueue(event);
+    await expect(queue.done).resolves.toEqual({ delivered: true });
+    expect(fake.sent.map((s) => s.event)).toEqual([
+      'run:start',
+      'step:start',
+      'step:complete',
+      'step:complete',
+      'run:complete',
+      'run:complete',
+    ]);
+  });
+
+  it('retries an error reply the server marks transient', async () => {
+    const fake = manualChannel((sent, index) =>
+      sent.event === 'run:complete' && index === 0
+        ? { status: 'error', response: { reason: 'timeout' } }
+        : ok,
+    );
+    fake.automatic();
+    const queue = queueOn(fake.channel);
+    queue.enqueue(runComplete);
+    await queue.done;
+    expect(fake.sent.map((s) => s.event)).toEqual(['run:complete', 'run:complete']);
+  });
+
+  it('gives up, without hanging, when the run channel is refused for good', async () => {
+    const fake = manualChannel();
+    fake.channel.whenJoined = () =>
+      Promise.reject(new JoinRefusedError('run:r1', { reason: 'unauthorized' }));
+    const queue = queueOn(fake.channel);
+    queue.enqueue(runStart);
+    queue.enqueue(runComplete);
+    const outcome = await queue.done;
+    expect(outcome.delivered).toBe(false);
+    expect(fake.sent).toEqual([]);
+  });
+
+  it('gives up after the retry window when nothing gets through', async () => {
+    const fake = manualChannel((sent) => new PushTimeoutError('run:r1', sent.event, 1));
+    fake.automatic();
+    const queue = createEventQueue({
+      runId: 'r1',
+      channel: fake.channel,
+      deliver: createDeliver({ timeoutMs: 5, retryWindowMs: 50, logger: silentLogger }),
+      logger: silentLogger,
+      workerVersion: '0',
+      outputDataclips: true,
+    });
+    queue.enqueue(runComplete);
+    const outcome = await queue.done;
+    expect(outcome.delivered).toBe(false);
+  });
+
+  it('ignores events after run:complete', async () => {
+    const fake = manualChannel();
+    fake.automatic();
+    const queue = queueOn(fake.channel);
+    queue.enqueue(runComplete);
+    queue.enqueue(log(1));
+    await queue.done;
+    expect(fake.sent.map((s) => s.event)).toEqual(['run:complete']);
+  });
+});

@@ -1,0 +1,250 @@
+// One claimed run, from its token to `phx_leave` (spec §4): check the run token, join
+// `run:<id>`, fetch the plan and the input dataclip, execute on the pool (credentials fetched as
+// the runtime asks for them), stream the events in order, leave. Whatever goes wrong, the
+// handler resolves: a refused join frees the slot, a failure on our side before the run starts
+// ends it as `exception`, and a channel that never comes back ends the run's sending.
+
+import type { KeyObject } from 'node:crypto';
+import {
+  type ClaimedRun,
+  credentialResponseSchema,
+  parseDataclipResponse,
+  RunEvents,
+  type RunPlan,
+  runPlanSchema,
+  runTopic,
+  toMicroTimestamp,
+  verifyRunToken,
+} from '@lightning/protocol';
+import type { ErrorType, ExecutionPlan, RunEvent, RunResult, State } from '@lightning/runtime';
+import { type Deliver, DeliveryFailedError } from './delivery.js';
+import { createEventQueue } from './event-queue.js';
+import { errorMessage, type WorkerLogger } from './logger.js';
+import type { Pool } from './pool/index.js';
+import { describeResponse, JoinRefusedError } from './socket/errors.js';
+import type { PhoenixSocket } from './socket/phoenix-socket.js';
+
+export interface RunHandlerOptions {
+  socket: PhoenixSocket;
+  pool: Pick<Pool, 'run'>;
+  deliver: Deliver;
+  logger: WorkerLogger;
+  workerVersion: string;
+  /** `WORKER_LIGHTNING_PUBLIC_KEY`: when set, run tokens are verified before joining. */
+  publicKey?: KeyObject;
+  /** How long the first join of a run channel may take (socket outages included). */
+  joinTimeoutMs: number;
+  batchLogs?: boolean;
+  batchLimit?: number;
+}
+
+export type RunOutcome =
+  /** The run ended and its `run:complete` reached the server. */
+  | 'completed'
+  /** Its token did not verify; the run was not joined. */
+  | 'invalid_token'
+  /** The server refused the run channel, or it could not be joined in time. */
+  | 'not_joined'
+  /** The run's events could not all be delivered. */
+  | 'undelivered';
+
+type FailedResult = { reason: 'exception'; error_type: string; error_message: string };
+
+/**
+ * Execute one claimed run and report it. Never rejects.
+ *
+ * @example
+ * const outcome = await handleRun({ id, token }, { socket, pool, deliver, logger, ... });
+ */
+export async function handleRun(
+  claimed: ClaimedRun,
+  options: RunHandlerOptions,
+): Promise<RunOutcome> {
+  const logger = options.logger;
+  const runId = claimed.id;
+
+  if (options.publicKey) {
+    const verified = await verifyRunToken(options.publicKey, claimed.token, { runId });
+    if (!verified.ok) {
+      logger.error(
+        { runId, err: verified.error.message },
+        'The run token does not verify with WORKER_LIGHTNING_PUBLIC_KEY; not running it',
+      );
+      return 'invalid_token';
+    }
+  }
+
+  const channel = options.socket.channel(runTopic(runId), {
+    params: () => ({ token: claimed.token }),
+    joinTimeoutMs: options.socket.pushTimeoutMs,
+  });
+  try {
+    await channel.join(options.joinTimeoutMs);
+  } catch (error) {
+    logger.warn(
+      { runId, err: errorMessage(error) },
+      error instanceof JoinRefusedError
+        ? 'The server refused the run channel'
+        : 'Could not join the run channel',
+    );
+    await channel.leave();
+    return 'not_joined';
+  }
+
+  try {
+    return await executeRun(runId, channel, options);
+  } catch (error) {
+    // Only a bug gets here: everything expected is handled inside.
+    logger.error({ runId, err: errorMessage(error) }, 'The run handler failed');
+    return 'undelivered';
+  } finally {
+    await channel.leave();
+  }
+}
+
+async function executeRun(
+  runId: string,
+  channel: ReturnType<PhoenixSocket['channel']>,
+  options: RunHandlerOptions,
+): Promise<RunOutcome> {
+  const { deliver, logger } = options;
+  let loaded: Loaded;
+  try {
+    loaded = await loadRun(runId, channel, deliver);
+  } catch (error) {
+    if (!(error instanceof DeliveryFailedError)) throw error;
+    logger.error({ runId, err: error.message }, 'Lost the run channel while loading the run');
+    return 'undelivered';
+  }
+  const queue = createEventQueue({
+    runId,
+    channel,
+    deliver,
+    logger,
+    workerVersion: options.workerVersion,
+    outputDataclips: loaded.ok ? loaded.plan.options?.output_dataclips !== false : true,
+    batchLogs: options.batchLogs,
+    batchLimit: options.batchLimit,
+  });
+
+  if (!loaded.ok) {
+    // Our side failed before anything ran: report the run as started and ended with
+    // `exception`, so it does not sit `claimed` until it is swept as lost.
+    logger.error({ runId, err: loaded.result.error_message }, 'Could not load the run');
+    for (const event of failedRunEvents(loaded.result, options.workerVersion)) {
+      queue.enqueue(event);
+    }
+  } else {
+    logger.info({ runId, jobs: loaded.plan.jobs.length }, 'Run started');
+    const result = await options.pool.run(loaded.plan as ExecutionPlan, loaded.input, {
+      onEvent: (event) => queue.enqueue(event),
+      loadCredential: (id) => loadCredential(channel, deliver, id),
+    });
+    // The pool promises a closing run:complete; never leave the server without one.
+    if (!queue.isComplete) queue.enqueue(completeEvent(result));
+    logger.info(
+      { runId, reason: result.reason, errorType: result.error_type ?? undefined },
+      'Run finished',
+    );
+  }
+  const outcome = await queue.done;
+  return outcome.delivered ? 'completed' : 'undelivered';
+}
+
+type Loaded = { ok: true; plan: RunPlan; input: State } | { ok: false; result: FailedResult };
+
+async function loadRun(
+  runId: string,
+  channel: ReturnType<PhoenixSocket['channel']>,
+  deliver: Deliver,
+): Promise<Loaded> {
+  const failed = (error_type: string, error_message: string): Loaded => ({
+    ok: false,
+    result: { reason: 'exception', error_type, error_message },
+  });
+
+  const planReply = await deliver(channel, RunEvents.fetchPlan, {});
+  if (planReply.status !== 'ok') {
+    return failed(
+      'ExecutionError',
+      `The server did not send the run plan: ${describeResponse(planReply.response)}`,
+    );
+  }
+  const plan = runPlanSchema.safeParse(planReply.response);
+  if (!plan.success) {
+    const issue = plan.error.issues[0];
+    return failed(
+      'ExecutionError',
+      `The run plan is invalid: ${issue?.path.join('.') || 'plan'} ${issue?.message ?? ''}`.trim(),
+    );
+  }
+  if (plan.data.id !== runId) {
+    return failed('ExecutionError', `The server sent the plan of run ${plan.data.id}`);
+  }
+
+  const dataclipReply = await deliver(channel, RunEvents.fetchDataclip, {
+    id: plan.data.dataclip_id,
+  });
+  if (dataclipReply.status !== 'ok') {
+    return failed(
+      'DataClipError',
+      `Could not load the input dataclip ${plan.data.dataclip_id}: ${describeResponse(dataclipReply.response)}`,
+    );
+  }
+  const input = parseDataclipResponse(dataclipReply.response);
+  if (!input.ok) return failed('DataClipError', input.error);
+  const body = input.value;
+  if (body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+    return failed('DataClipError', 'The input dataclip must be a JSON object');
+  }
+  return { ok: true, plan: plan.data, input: (body ?? {}) as State };
+}
+
+async function loadCredential(
+  channel: ReturnType<PhoenixSocket['channel']>,
+  deliver: Deliver,
+  id: string,
+): Promise<State> {
+  const reply = await deliver(channel, RunEvents.fetchCredential, { id });
+  if (reply.status !== 'ok') throw new Error(describeResponse(reply.response));
+  const body = credentialResponseSchema.safeParse(reply.response);
+  if (!body.success) throw new Error('the credential is not a JSON object');
+  return body.data;
+}
+
+function completeEvent(result: RunResult): RunEvent {
+  return {
+    type: 'run:complete',
+    reason: result.reason,
+    error_type: result.error_type,
+    error_message: result.error_message,
+    ...(result.final_state === undefined ? {} : { final_state: result.final_state }),
+    timestamp: toMicroTimestamp(new Date()),
+  };
+}
+
+function failedRunEvents(result: FailedResult, workerVersion: string): RunEvent[] {
+  const timestamp = toMicroTimestamp(new Date());
+  return [
+    {
+      type: 'run:start',
+      versions: { node: process.versions.node, worker: workerVersion },
+      timestamp,
+    },
+    {
+      type: 'log',
+      level: 'error',
+      source: 'R/T',
+      message: [`${result.error_type}: ${result.error_message}`],
+      timestamp,
+    },
+    {
+      type: 'run:complete',
+      reason: result.reason,
+      // Not one of the runtime's ErrorTypes when the plan itself could not be read.
+      error_type: result.error_type as ErrorType,
+      error_message: result.error_message,
+      timestamp,
+    },
+  ];
+}

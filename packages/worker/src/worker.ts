@@ -1,0 +1,225 @@
+// The worker process: one socket to the server, the claim loop on `worker:queue`, a run handler
+// per claimed run, and the warm pool that executes them. `lightning worker` runs one of these on
+// its own; `lightning start` runs one next to the server over loopback, so both modes share this
+// code path.
+
+import { type KeyObject, randomBytes } from 'node:crypto';
+import {
+  type ClaimBackoffOptions,
+  readPublicKey,
+  signWorkerToken,
+  Topics,
+  workerSocketUrl,
+} from '@lightning/protocol';
+import { createClaimLoop } from './claim-loop.js';
+import { createDeliver } from './delivery.js';
+import { type LivezServer, startLivez } from './livez.js';
+import { errorMessage, silentLogger, type WorkerLogger } from './logger.js';
+import { createPool, type Pool, type PoolOptions, type PoolStats } from './pool/index.js';
+import { handleRun } from './run-handler.js';
+import type { Channel } from './socket/channel.js';
+import { PhoenixSocket } from './socket/phoenix-socket.js';
+import { WORKER_VERSION } from './version.js';
+
+export interface WorkerOptions {
+  /** `WORKER_LIGHTNING_SERVICE_URL`, e.g. `ws://localhost:4000/worker`. */
+  serviceUrl: string;
+  /** `WORKER_SECRET`: signs the socket token (HS256). */
+  secret: string;
+  /** `WORKER_LIGHTNING_PUBLIC_KEY` (base64 of a PEM, or a PEM): run tokens are verified with it. */
+  lightningPublicKey?: string;
+  /** `WORKER_CAPACITY`: concurrent runs, and the size of the warm pool. */
+  capacity: number;
+  /** `WORKER_NAME`: reported as `worker_name` in claims. */
+  name: string;
+  /** `ADAPTORS_PATH`: where adaptors are installed on demand. */
+  adaptorsDir: string;
+  /** `WORKER_MAX_RUN_MEMORY_MB`: memory limit of runs whose plan sets none. */
+  maxRunMemoryMb: number;
+  /** `WORKER_MAX_RUN_DURATION_SECONDS`: time limit of runs whose plan sets none. */
+  maxRunDurationSeconds: number;
+  logger?: WorkerLogger;
+  /** Serve `GET /livez` on this port (0 = any free port). Default: no HTTP server. */
+  livezPort?: number;
+
+  // Tuning; the defaults are OpenFn's.
+  /** Reply timeout of every push. Default 30 s. */
+  messageTimeoutMs?: number;
+  /** How long a run keeps retrying one undeliverable event. Default 2 minutes. */
+  retryWindowMs?: number;
+  /** Send logs as `run:batch_logs`. Default true. */
+  batchLogs?: boolean;
+  batchLimit?: number;
+  heartbeatIntervalMs?: number;
+  reconnectDelayMs?: (attempt: number) => number;
+  claimBackoff?: ClaimBackoffOptions;
+  /** Retire a pool child after this many runs. Default the pool's (100). */
+  maxRunsPerChild?: number;
+  /** The pool to run on; tests may pass their own. Default `createPool`. */
+  createPool?: (options: PoolOptions) => Pool;
+}
+
+export interface WorkerStatus {
+  /** Unique per process; the `worker_id` of the socket token. */
+  id: string;
+  isConnected: boolean;
+  activeRuns: number;
+  capacity: number;
+  pool: PoolStats | null;
+  livezPort: number | null;
+}
+
+export interface Worker {
+  /**
+   * Warm the pool, then connect and start claiming. Resolves once the pool is warm: the server
+   * need not be up (the worker keeps reconnecting). Rejects if the pool cannot start.
+   */
+  start(): Promise<void>;
+  /**
+   * Stop claiming, let active runs finish and report, leave the channels, close the pool and
+   * the socket. Idempotent.
+   */
+  stop(): Promise<void>;
+  status(): WorkerStatus;
+}
+
+/**
+ * @example
+ * const worker = createWorker({
+ *   serviceUrl: 'ws://localhost:4000/worker', secret: process.env.WORKER_SECRET,
+ *   capacity: 5, name: 'worker-1', adaptorsDir: '/var/lib/lightning/adaptors',
+ *   maxRunMemoryMb: 500, maxRunDurationSeconds: 300, logger,
+ * });
+ * await worker.start();
+ * process.once('SIGTERM', () => void worker.stop().then(() => process.exit(0)));
+ */
+export function createWorker(options: WorkerOptions): Worker {
+  if (!Number.isInteger(options.capacity) || options.capacity < 1) {
+    throw new RangeError(`WORKER_CAPACITY must be a positive integer (got ${options.capacity})`);
+  }
+  if (!options.secret) throw new Error('WORKER_SECRET must be set to start a worker');
+  const logger = options.logger ?? silentLogger;
+  const id = `${options.name}-${randomBytes(3).toString('hex')}`;
+  const messageTimeoutMs = options.messageTimeoutMs ?? 30_000;
+  const retryWindowMs = options.retryWindowMs ?? 120_000;
+  const publicKey: KeyObject | undefined = options.lightningPublicKey
+    ? readPublicKey(options.lightningPublicKey)
+    : undefined;
+
+  const socket = new PhoenixSocket({
+    url: async () =>
+      workerSocketUrl(options.serviceUrl, {
+        token: await signWorkerToken(options.secret, id),
+        workerVersion: WORKER_VERSION,
+      }),
+    logger,
+    pushTimeoutMs: messageTimeoutMs,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+    reconnectDelayMs: options.reconnectDelayMs,
+  });
+  const deliver = createDeliver({ timeoutMs: messageTimeoutMs, retryWindowMs, logger });
+
+  let pool: Pool | null = null;
+  let queueChannel: Channel | null = null;
+  let livez: LivezServer | null = null;
+  let starting: Promise<void> | null = null;
+  let stopping: Promise<void> | null = null;
+
+  const claimLoop = createClaimLoop({
+    channel: {
+      // The queue channel exists once started; until then the loop is not running.
+      push: (...args) => queueChannel!.push(...args),
+      on: (...args) => queueChannel!.on(...args),
+      onJoined: (...args) => queueChannel!.onJoined(...args),
+      get isJoined() {
+        return queueChannel?.isJoined ?? false;
+      },
+    },
+    capacity: options.capacity,
+    workerName: options.name || null,
+    claimTimeoutMs: messageTimeoutMs,
+    backoff: options.claimBackoff,
+    logger,
+    runClaimed: (run) =>
+      handleRun(run, {
+        socket,
+        pool: pool!,
+        deliver,
+        logger,
+        workerVersion: WORKER_VERSION,
+        publicKey,
+        joinTimeoutMs: retryWindowMs,
+        batchLogs: options.batchLogs,
+        batchLimit: options.batchLimit,
+      }),
+  });
+
+  async function start(): Promise<void> {
+    if (stopping) throw new Error('The worker has been stopped');
+    const make = options.createPool ?? createPool;
+    pool = make({
+      size: options.capacity,
+      adaptorsDir: options.adaptorsDir,
+      memoryLimitMb: options.maxRunMemoryMb,
+      timeoutMs: options.maxRunDurationSeconds * 1000,
+      ...(options.maxRunsPerChild ? { maxRunsPerChild: options.maxRunsPerChild } : {}),
+    });
+    try {
+      await pool.ready;
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    if (options.livezPort !== undefined) livez = await startLivez(options.livezPort);
+
+    queueChannel = socket.channel(Topics.workerQueue, {
+      params: () => ({ capacity: options.capacity, queues: { 'manual>*': options.capacity } }),
+      joinTimeoutMs: messageTimeoutMs,
+    });
+    queueChannel.onJoined(() => logger.info({ workerId: id }, 'Joined worker:queue'));
+    queueChannel.join().catch((error) => {
+      logger.error({ err: errorMessage(error) }, 'The server refused worker:queue; not claiming');
+    });
+    claimLoop.start();
+    socket.connect();
+    logger.info(
+      { workerId: id, serviceUrl: options.serviceUrl, capacity: options.capacity },
+      'Worker started',
+    );
+  }
+
+  async function stop(): Promise<void> {
+    claimLoop.stop();
+    if (claimLoop.activeRuns > 0) {
+      logger.info({ activeRuns: claimLoop.activeRuns }, 'Stopping: waiting for active runs');
+    }
+    await starting?.catch(() => {});
+    await claimLoop.whenIdle();
+    await queueChannel?.leave();
+    await pool?.close();
+    await socket.disconnect();
+    await livez?.close();
+    logger.info({ workerId: id }, 'Worker stopped');
+  }
+
+  return {
+    start() {
+      starting ??= start();
+      return starting;
+    },
+    stop() {
+      stopping ??= stop();
+      return stopping;
+    },
+    status() {
+      return {
+        id,
+        isConnected: socket.isConnected,
+        activeRuns: claimLoop.activeRuns,
+        capacity: options.capacity,
+        pool: pool?.stats() ?? null,
+        livezPort: livez?.port ?? null,
+      };
+    },
+  };
+}
