@@ -123,6 +123,7 @@ describe('database', () => {
       .insert(schema.runs)
       .values({
         workOrderId: workOrder!.id,
+        workflowId: workflow!.id,
         snapshotId: snapshot!.id,
         startingTriggerId: trigger!.id,
         dataclipId: dataclip!.id,
@@ -133,13 +134,18 @@ describe('database', () => {
     await expect(
       db.insert(schema.runs).values({
         workOrderId: workOrder!.id,
+        workflowId: workflow!.id,
         snapshotId: snapshot!.id,
         state: 'bogus' as 'available',
         startingTriggerId: trigger!.id,
       }),
     ).rejects.toThrow();
     await expect(
-      db.insert(schema.runs).values({ workOrderId: workOrder!.id, snapshotId: snapshot!.id }),
+      db.insert(schema.runs).values({
+        workOrderId: workOrder!.id,
+        workflowId: workflow!.id,
+        snapshotId: snapshot!.id,
+      }),
     ).rejects.toThrow();
 
     const [u1, u2] = await db

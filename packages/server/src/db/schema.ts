@@ -492,6 +492,10 @@ export const runs = pgTable(
     workOrderId: uuid('work_order_id')
       .notNull()
       .references(() => workOrders.id, { onDelete: 'cascade' }),
+    /** Copied from the work order: the claim groups runs by workflow without a join per run. */
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
     snapshotId: uuid('snapshot_id')
       .notNull()
       .references(() => workflowSnapshots.id),
@@ -517,6 +521,14 @@ export const runs = pgTable(
     // The claim query reads only available runs in priority/age order: a partial index keeps it
     // from touching the finished history, however large.
     index('runs_available_index').on(t.priority, t.insertedAt).where(sql`state = 'available'`),
+    // Named claim queues (`manual`) are read in priority/age order without touching other queues.
+    index('runs_available_queue_index')
+      .on(t.queue, t.priority, t.insertedAt)
+      .where(sql`state = 'available'`),
+    // Concurrency checks count a workflow's earlier available runs (bounded by its limit).
+    index('runs_available_workflow_index')
+      .on(t.workflowId, t.insertedAt, t.id)
+      .where(sql`state = 'available'`),
     index('runs_work_order_id_index').on(t.workOrderId),
     // Lost-run sweep and concurrency checks look only at in-flight runs.
     index('runs_in_flight_index')
