@@ -49,6 +49,8 @@ export interface FakeLightningOptions {
   secret: string;
   /** Base64 PEM private key; when given, claims hand out real RS256 run tokens. */
   runsPrivateKey?: string;
+  /** Answer heartbeats (default true; false plays a wedged server). */
+  answerHeartbeats?: boolean;
   /** Called for every push before the default answer; return an override to change it. */
   intercept?: (push: ReceivedPush, attempt: number) => PushOverride | undefined;
 }
@@ -56,6 +58,8 @@ export interface FakeLightningOptions {
 export interface FakeLightning {
   /** Worker socket base URL, e.g. `ws://127.0.0.1:41234/worker`. */
   url: string;
+  /** Query of each accepted connection (token, api_version, worker_version, vsn). */
+  connectionQueries: URLSearchParams[];
   /** Every push received, in order (heartbeats excluded). */
   pushes: ReceivedPush[];
   /** Pushes received on `run:<runId>`, in order. */
@@ -91,6 +95,7 @@ export async function startFakeLightning(options: FakeLightningOptions): Promise
   const completionWaiters = new Map<string, ((payload: Record<string, unknown>) => void)[]>();
   const sockets = new Set<WebSocket>();
   const queueMembers = new Map<WebSocket, string>();
+  const connectionQueries: URLSearchParams[] = [];
   const stats = { connections: 0, refused: 0, heartbeats: 0, claims: 0, queueJoins: 0 };
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -108,6 +113,7 @@ export async function startFakeLightning(options: FakeLightningOptions): Promise
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
         stats.connections++;
+        connectionQueries.push(url.searchParams);
         sockets.add(ws);
         ws.on('close', () => {
           sockets.delete(ws);
@@ -128,7 +134,7 @@ export async function startFakeLightning(options: FakeLightningOptions): Promise
     const frame = decoded.value;
     if (frame.topic === 'phoenix' && frame.event === PhoenixEvents.heartbeat) {
       stats.heartbeats++;
-      send(ws, okReply(frame));
+      if (options.answerHeartbeats !== false) send(ws, okReply(frame));
       return;
     }
     const push: ReceivedPush = {
@@ -236,6 +242,7 @@ export async function startFakeLightning(options: FakeLightningOptions): Promise
 
   return {
     url: `ws://127.0.0.1:${port}/worker`,
+    connectionQueries,
     pushes,
     runPushes: (runId) => pushes.filter((p) => p.topic === `run:${runId}`),
     enqueue(run, { notify = true } = {}) {
