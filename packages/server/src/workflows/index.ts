@@ -1,0 +1,17 @@
+// The workflows context: workflows with their jobs, triggers and edges, immutable snapshots, and
+// provisioning import/export. Other contexts use these functions, never the tables.
+export { describeCronError, parseCronExpression } from './cron-expression.js';
+export { describeProject, type ProjectDocument, provisionProject, toYaml } from './provision.js';
+export { getWorkflow, type ListWorkflowsOptions, listWorkflows } from './read.js';
+export { getCurrentSnapshot, getSnapshot, listSnapshots } from './snapshots.js';
+export type {
+  Edge,
+  FieldErrors,
+  Job,
+  Snapshot,
+  Trigger,
+  Workflow,
+  WorkflowGraph,
+} from './types.js';
+export { parseWorkflowInput, validateWorkflowGraph, type WorkflowInput } from './validation.js';
+export { createWorkflow, deleteWorkflow, updateWorkflow } from './workflows.js';

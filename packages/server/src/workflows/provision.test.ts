@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { startTestServer, type TestServer } from '../test-support/server.js';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+async function call(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${server.baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const json = response.headers.get('content-type')?.includes('json');
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: json ? JSON.parse(text) : text,
+  };
+}
+
+function projectDocument() {
+  const ids = {
+    project: randomUUID(),
+    workflow: randomUUID(),
+    cronWorkflow: randomUUID(),
+    webhook: randomUUID(),
+    cron: randomUUID(),
+    fetch: randomUUID(),
+    store: randomUUID(),
+    report: randomUUID(),
+    toFetch: randomUUID(),
+    toStore: randomUUID(),
+    toReport: randomUUID(),
+  };
+  const document = {
+    id: ids.project,
+    name: 'openhie-project',
+    description: 'Moves patients',
+    project_credentials: [],
+    collections: [],
+    workflows: [
+      {
+        id: ids.workflow,
+        name: 'patients',
+        jobs: [
+          {
+            id: ids.fetch,
+            name: 'fetch',
+            body: 'get("/patients")',
+            adaptor: '@openfn/language-http@6.5.1',
+          },
+          {
+            id: ids.store,
+            name: 'store',
+            body: 'fn(s => s)',
+            adaptor: '@openfn/language-common@latest',
+          },
+        ],
+        triggers: [
+          { id: ids.webhook, type: 'webhook', enabled: true, webhook_reply: 'before_start' },
+        ],
+        edges: [
+          {
+            id: ids.toFetch,
+            source_trigger_id: ids.webhook,
+            target_job_id: ids.fetch,
+            condition_type: 'always',
+            enabled: true,
+          },
+          {
+            id: ids.toStore,
+            source_job_id: ids.fetch,
+            target_job_id: ids.store,
+            condition_type: 'js_expression',
+            condition_expression: 'state.data.length > 0',
+            condition_label: 'has patients',
+            enabled: true,
+          },
+        ],
+      },
+      {
+        id: ids.cronWorkflow,
+        name: 'nightly report',
+        jobs: [
+          {
+            id: ids.report,
+            name: 'report',
+            body: 'fn(s => s)',
+            adaptor: '@openfn/language-common@latest',
+          },
+        ],
+        triggers: [
+          {
+            id: ids.cron,
+            type: 'cron',
+            enabled: false,
+            cron_expression: '0 2 * * *',
+            webhook_reply: 'before_start',
+          },
+        ],
+        edges: [
+          {
+            id: ids.toReport,
+            source_trigger_id: ids.cron,
+            target_job_id: ids.report,
+            condition_type: 'always',
+            enabled: true,
+          },
+        ],
+      },
+    ],
+  };
+  return { ids, document };
+}
+
+/** The document without the fields the server adds (versions, timestamps). */
+function strip(document: Record<string, unknown>): Record<string, unknown> {
+  const { inserted_at, updated_at, ...rest } = document;
+  return {
+    ...rest,
+    workflows: (rest.workflows as Record<string, unknown>[]).map(
+      ({ inserted_at: _i, updated_at: _u, lock_version: _l, enable_job_logs: _e, ...workflow }) =>
+        workflow,
+    ),
+  };
+}
+
+describe('provisioning', () => {
+  it('round-trips a project document: what is posted is what is read back', async () => {
+    const { document } = projectDocument();
+    const posted = await call('POST', '/api/provision', document);
+    expect(posted.status).toBe(201);
+    expect(posted.headers.get('location')).toBe(`/api/provision/${document.id}`);
+    expect(strip(posted.body.data)).toEqual(document);
+
+    const read = await call('GET', `/api/provision/${document.id}`);
+    expect(read.status).toBe(200);
+    expect(strip(read.body.data)).toEqual(document);
+    expect(read.body.data.workflows.map((w: { lock_version: number }) => w.lock_version)).toEqual([
+      1, 1,
+    ]);
+
+    // Deploying the pulled document again changes nothing.
+    const again = await call('POST', '/api/provision', read.body.data);
+    expect(again.status).toBe(201);
+    expect(again.body.data).toEqual(read.body.data);
+  });
+
+  it('applies deletions and keeps what the document does not mention', async () => {
+    const { document, ids } = projectDocument();
+    await call('POST', '/api/provision', document);
+    const update = {
+      id: ids.project,
+      name: 'openhie-project',
+      workflows: [
+        {
+          id: ids.workflow,
+          jobs: [{ id: ids.store, delete: true }],
+          edges: [{ id: ids.toStore, delete: true }],
+        },
+        { id: ids.cronWorkflow, delete: true },
+      ],
+    };
+    const { status, body } = await call('POST', '/api/provision', update);
+    expect(status).toBe(201);
+    expect(body.data.workflows).toHaveLength(1);
+    const [workflow] = body.data.workflows;
+    expect(workflow.lock_version).toBe(2);
+    expect(workflow.jobs.map((job: { name: string }) => job.name)).toEqual(['fetch']);
+    expect(workflow.edges.map((edge: { id: string }) => edge.id)).toEqual([ids.toFetch]);
+    expect(workflow.triggers[0].id).toBe(ids.webhook);
+    expect(body.data.description).toBe('Moves patients');
+  });
+
+  it('saves nothing when any part is invalid, and lists every problem by path', async () => {
+    const { document } = projectDocument();
+    const [first, second] = document.workflows as unknown as [
+      Record<string, unknown>,
+      Record<string, unknown>,
+    ];
+    const broken = {
+      ...document,
+      workflows: [
+        first,
+        {
+          ...second,
+          jobs: [{ ...(second.jobs as object[])[0], adaptor: 'common' }],
+          triggers: [{ ...(second.triggers as object[])[0], cron_expression: 'every day' }],
+        },
+      ],
+    };
+    const { status, body } = await call('POST', '/api/provision', broken);
+    expect(status).toBe(422);
+    expect(Object.keys(body.errors).sort()).toEqual([
+      'workflows[1].jobs[0].adaptor',
+      'workflows[1].triggers[0].cron_expression',
+    ]);
+    expect((await call('GET', `/api/provision/${document.id}`)).status).toBe(404);
+  });
+
+  it('answers 400 naming malformed and unknown fields', async () => {
+    const { document } = projectDocument();
+    const { status, body } = await call('POST', '/api/provision', {
+      ...document,
+      owner: 'me',
+      workflows: [{ ...document.workflows[0], jobs: [{ id: 'x', name: 'a' }] }],
+    });
+    expect(status).toBe(400);
+    expect(Object.keys(body.errors).sort()).toEqual(['owner', 'workflows[0].jobs[0].id']);
+  });
+
+  it('refuses a stale workflow lock_version with 409', async () => {
+    const { document, ids } = projectDocument();
+    await call('POST', '/api/provision', document);
+    const stale = {
+      id: ids.project,
+      name: document.name,
+      workflows: [{ id: ids.workflow, name: 'renamed', lock_version: 0 }],
+    };
+    expect((await call('POST', '/api/provision', stale)).status).toBe(409);
+  });
+
+  it('exports YAML that parses back to the JSON document, and accepts it back', async () => {
+    const { document } = projectDocument();
+    await call('POST', '/api/provision', document);
+    const json = (await call('GET', `/api/provision/${document.id}`)).body.data;
+    const yaml = await call('GET', `/api/provision/${document.id}?format=yaml`);
+    expect(yaml.status).toBe(200);
+    expect(yaml.headers.get('content-type')).toMatch(/^text\/yaml/);
+    expect(parseYaml(yaml.body)).toEqual(json);
+    expect(parseYaml((await call('GET', `/api/provision/${document.id}.yaml`)).body)).toEqual(json);
+    expect(parseYaml((await call('GET', `/api/provision/yaml?id=${document.id}`)).body)).toEqual(
+      json,
+    );
+
+    const response = await fetch(`${server.baseUrl}/api/provision`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: toYaml({ ...json, description: 'From YAML' }),
+    });
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as { data: { description: string } }).data.description).toBe(
+      'From YAML',
+    );
+  });
+});
