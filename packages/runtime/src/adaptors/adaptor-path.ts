@@ -17,7 +17,9 @@ export function adaptorPath(spec: string, adaptorsDir: string): string {
   return path.join(path.resolve(adaptorsDir), 'node_modules', adaptorAlias(name, version));
 }
 
+/** Is this exact `name@version` installed? (Never true for a spec without a version.) */
 export function isInstalled(spec: string, adaptorsDir: string): boolean {
+  if (!parseAdaptorSpec(spec).version) return false;
   return existsSync(path.join(adaptorPath(spec, adaptorsDir), 'package.json'));
 }
 

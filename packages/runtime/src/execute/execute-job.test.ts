@@ -169,6 +169,17 @@ describe('a job', () => {
     expect(result.final_state?.data).toEqual({ n: 1 });
   });
 
+  it('resolves an adaptor at @latest to the version it installs and reports', async () => {
+    const result = await run('fn(s => ({ ...s, data: { ok: true } }));', {
+      adaptor: '@openfn/language-common@latest',
+    });
+    expect(result.reason).toBe('success');
+    const versions = result.recorder.ofType('run:start')[0]?.versions;
+    expect(versions?.['@openfn/language-common']).toEqual([
+      expect.stringMatching(/^\d+\.\d+\.\d+/),
+    ]);
+  });
+
   it('fails clearly when an operation returns something other than state', async () => {
     const result = await run('fn(s => s);\nfn(s => 42);');
     expect(result.reason).toBe('fail');

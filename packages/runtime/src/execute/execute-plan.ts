@@ -90,15 +90,28 @@ async function loadCredentials(
   return credentials;
 }
 
-async function installMissingAdaptors(plan: ExecutionPlan, options: ExecuteOptions): Promise<void> {
-  for (const job of plan.jobs) {
-    if (job.adaptor && !isInstalled(job.adaptor, options.adaptorsDir)) {
-      await installAdaptor(job.adaptor, {
-        adaptorsDir: options.adaptorsDir,
-        allowList: options.allowList,
-      });
-    }
+/**
+ * Install the adaptors a plan uses that are missing, and return the plan with every adaptor
+ * at a concrete version (`@latest` resolved), so the steps load exactly what was installed.
+ */
+async function installPlanAdaptors(
+  plan: ExecutionPlan,
+  options: ExecuteOptions,
+): Promise<ExecutionPlan> {
+  const concrete = new Map<string, string>();
+  for (const spec of new Set(plan.jobs.map((job) => job.adaptor).filter(Boolean))) {
+    const installed = isInstalled(spec, options.adaptorsDir)
+      ? { spec }
+      : await installAdaptor(spec, {
+          adaptorsDir: options.adaptorsDir,
+          allowList: options.allowList,
+        });
+    concrete.set(spec, installed.spec);
   }
+  return {
+    ...plan,
+    jobs: plan.jobs.map((job) => ({ ...job, adaptor: concrete.get(job.adaptor) ?? job.adaptor })),
+  };
 }
 
 /**
@@ -155,11 +168,21 @@ export async function executePlan(
     return result;
   };
 
+  // Installing first lets run:start report the versions actually installed.
+  let installError: unknown;
+  if (options.autoinstall) {
+    try {
+      plan = await installPlanAdaptors(plan, options);
+    } catch (error) {
+      installError = error;
+    }
+  }
   const versions = collectVersions(plan, options.versions);
   emit({ type: 'run:start', versions, timestamp: microTimestamp() });
 
   let currentStepId: string | undefined;
   try {
+    if (installError) throw installError;
     const graph = buildPlanGraph(plan);
     const initial = normalizeInput(input);
 
@@ -172,7 +195,6 @@ export async function executePlan(
     }
     log('info', 'VER', [versionsBanner(versions)]);
 
-    if (options.autoinstall) await installMissingAdaptors(plan, options);
     const credentials = await loadCredentials(plan, options.loadCredential);
 
     const env: StepEnvironment = {
