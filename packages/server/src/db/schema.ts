@@ -618,6 +618,47 @@ export const logLines = pgTable(
   ],
 );
 
+// ── Trigger bookkeeping (triggers context) ──────────────────────────────────────────────────────
+
+/**
+ * `Idempotency-Key` of webhook requests: a repeated key for the same trigger answers with the first
+ * work order instead of creating another. Written in the transaction that creates the work order.
+ */
+export const webhookIdempotencyKeys = pgTable(
+  'webhook_idempotency_keys',
+  {
+    triggerId: uuid('trigger_id')
+      .notNull()
+      .references(() => triggers.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    workOrderId: uuid('work_order_id')
+      .notNull()
+      .references(() => workOrders.id, { onDelete: 'cascade' }),
+    insertedAt: insertedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.triggerId, t.key] }),
+    index('webhook_idempotency_keys_work_order_id_index').on(t.workOrderId),
+  ],
+);
+
+/**
+ * One row per cron trigger and scheduled minute that fired: the primary key is what makes a
+ * scheduled time fire once across the whole cluster, however many nodes run the scheduler.
+ */
+export const cronTriggerFirings = pgTable(
+  'cron_trigger_firings',
+  {
+    triggerId: uuid('trigger_id')
+      .notNull()
+      .references(() => triggers.id, { onDelete: 'cascade' }),
+    scheduledAt: timestamp('scheduled_at', { withTimezone: true, mode: 'date' }).notNull(),
+    workOrderId: uuid('work_order_id').references(() => workOrders.id, { onDelete: 'set null' }),
+    insertedAt: insertedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.triggerId, t.scheduledAt] })],
+);
+
 // ── Audit ──────────────────────────────────────────────────────────────────────────────────────
 
 export const auditEvents = pgTable(
