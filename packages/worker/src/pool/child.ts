@@ -120,7 +120,10 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<vo
     });
   let result: RunResult;
   try {
-    await freezeAdaptorExports(plan, adaptorsDir);
+    await freezeAdaptorExports(
+      plan.jobs.map((job) => job.adaptor),
+      adaptorsDir,
+    );
     result = await executePlan(plan, input, {
       adaptorsDir,
       loadCredential,
@@ -147,11 +150,10 @@ const frozenAdaptors = new Set<string>();
  * URL, so the same module instance), and freeze its exports and their prototypes first.
  * Deeper module state stays reachable: that residual risk is why children are also recycled.
  */
-async function freezeAdaptorExports(plan: ExecutionPlan, adaptorsDir: string): Promise<void> {
+async function freezeAdaptorExports(specs: string[], adaptorsDir: string): Promise<void> {
   const { adaptorEntry, adaptorPath } = runtime;
   if (!adaptorEntry || !adaptorPath) return;
-  for (const job of plan.jobs) {
-    const spec = job.adaptor;
+  for (const spec of specs) {
     if (!spec || frozenAdaptors.has(spec)) continue;
     frozenAdaptors.add(spec);
     let namespace: Record<string, unknown>;
@@ -177,5 +179,9 @@ function freezeExport(value: unknown): void {
     }
   }
 }
+
+// Adaptors recent runs used: importing them now keeps a fresh child's first run from paying for it.
+const [preloadDir, ...preloadSpecs] = process.argv.slice(3);
+if (preloadDir && preloadSpecs.length > 0) await freezeAdaptorExports(preloadSpecs, preloadDir);
 
 post({ type: 'ready', rss: process.memoryUsage.rss() });

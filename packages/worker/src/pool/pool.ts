@@ -25,7 +25,10 @@ export interface PoolOptions {
   size: number;
   /** Shared adaptor cache; children may read it, only the parent installs into it. */
   adaptorsDir: string;
-  /** Retire a child after this many runs (fresh heap, no slow leaks). Default 100. */
+  /**
+   * Retire a child after this many runs. No leak was measured (RSS flat over 8 000 runs); this
+   * bounds how long module state shared by a child's runs lives. Default 1000.
+   */
   maxRunsPerChild?: number;
   /** Memory limit for runs whose plan has no `run_memory_limit_mb`. Default 500 (OpenFn's). */
   memoryLimitMb?: number;
@@ -95,6 +98,8 @@ interface Slot {
   run: ActiveRun | null;
   stderrTail: string;
   fatalMessage: string | null;
+  /** A replacement was started ahead of this child's retirement. */
+  hasSuccessor: boolean;
   exited: Promise<void>;
 }
 
@@ -111,7 +116,8 @@ export function createPool(options: PoolOptions): Pool {
   if (!Number.isInteger(options.size) || options.size < 1) {
     throw new Error(`Pool size must be a positive integer (got ${options.size})`);
   }
-  const maxRunsPerChild = options.maxRunsPerChild ?? 100;
+  const maxRunsPerChild = options.maxRunsPerChild ?? 1000;
+  const successorAfter = maxRunsPerChild - Math.max(1, Math.floor(maxRunsPerChild / 20));
   const defaultMemoryMb = options.memoryLimitMb ?? 500;
   const defaultTimeoutMs = options.timeoutMs ?? 300_000;
   const memoryPollMs = options.memoryPollMs ?? 50;
@@ -126,6 +132,8 @@ export function createPool(options: PoolOptions): Pool {
   let lastStartupError = '';
   // The heap limit new children get: the one the latest runs asked for.
   let preferredHeapMb = defaultMemoryMb;
+  // Adaptors of the latest runs, which new children import before they report ready.
+  const recentAdaptors = new Set<string>();
 
   let markReady!: () => void;
   let failReady!: (error: Error) => void;
@@ -153,6 +161,7 @@ export function createPool(options: PoolOptions): Pool {
       adaptorsDir: options.adaptorsDir,
       runtimeModule: options.runtimeModule,
       freezeIntrinsics: options.freezeIntrinsics,
+      preloadAdaptors: [...recentAdaptors],
     });
     let onExit!: () => void;
     const slot: Slot = {
@@ -164,6 +173,7 @@ export function createPool(options: PoolOptions): Pool {
       run: null,
       stderrTail: '',
       fatalMessage: null,
+      hasSuccessor: false,
       exited: new Promise<void>((resolve) => {
         onExit = resolve;
       }),
@@ -287,6 +297,7 @@ export function createPool(options: PoolOptions): Pool {
   }
 
   function startRun(slot: Slot, run: ActiveRun): void {
+    for (const job of run.plan.jobs) rememberAdaptor(job.adaptor);
     slot.state = 'busy';
     slot.run = run;
     slot.fatalMessage = null;
@@ -319,6 +330,12 @@ export function createPool(options: PoolOptions): Pool {
       dispatch();
     });
     pollTimer ??= setInterval(pollMemory, memoryPollMs);
+  }
+
+  function rememberAdaptor(spec: string): void {
+    if (!spec || recentAdaptors.has(spec)) return;
+    recentAdaptors.add(spec);
+    if (recentAdaptors.size > 4) recentAdaptors.delete(recentAdaptors.values().next().value!);
   }
 
   function pollMemory(): void {
@@ -377,6 +394,12 @@ export function createPool(options: PoolOptions): Pool {
       retire(slot);
     } else {
       slot.state = 'idle';
+      // Start the successor of a child near the end of its life while it still serves, so
+      // that its retirement leaves no gap in capacity.
+      if (!slot.hasSuccessor && slot.runs >= successorAfter) {
+        slot.hasSuccessor = true;
+        startChild(preferredHeapMb);
+      }
     }
     dispatch();
   }
@@ -392,6 +415,20 @@ export function createPool(options: PoolOptions): Pool {
     slot.state = 'retiring';
     slot.child.kill('SIGKILL');
     replenish();
+    trimSuccessors();
+  }
+
+  /** A successor started early is surplus if its predecessor died before retiring normally. */
+  function trimSuccessors(): void {
+    let surplus = liveSlots().length - options.size;
+    for (const slot of slots) {
+      if (surplus <= 0) break;
+      if (slot.state === 'idle' && slot.hasSuccessor) {
+        slot.state = 'retiring';
+        slot.child.kill('SIGKILL');
+        surplus--;
+      }
+    }
   }
 
   function settle(run: ActiveRun, result: RunResult, slot?: Slot): void {

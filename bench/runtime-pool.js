@@ -1,0 +1,94 @@
+// P2 (PERFORMANCE.md), the worker's share: runs per second of a trivial `fn(s => s)` job with
+// @openfn/language-common through the warm pool of sandboxed children, each run isolated in a
+// child process (permission model, frozen intrinsics, no code generation from strings).
+// Reference in the same run: the same plan through `executePlan` inline in this process (no
+// sandbox, no IPC), the ceiling one core reaches when nothing is isolated.
+//
+// Run: npm run build -w @lightning/protocol -w @lightning/runtime -w @lightning/worker
+//      node bench/runtime-pool.js              (BENCH_SECONDS=10 POOL_SIZE=<cores> MAX_RUNS_PER_CHILD=100)
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { executePlan, installAdaptor } from '../packages/runtime/dist/index.js';
+import { createPool } from '../packages/worker/dist/pool/index.js';
+import { printHardware } from './hardware.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const POOL_SIZE = Number(process.env.POOL_SIZE ?? cpus().length);
+const MAX_RUNS_PER_CHILD = Number(process.env.MAX_RUNS_PER_CHILD ?? 100);
+const ADAPTOR = '@openfn/language-common@3.3.4';
+const adaptorsDir = fileURLToPath(new URL('../.cache/adaptors', import.meta.url));
+
+const plan = {
+  id: 'bench',
+  starting_node_id: 'trigger',
+  triggers: [{ id: 'trigger', type: 'webhook' }],
+  jobs: [{ id: 'job', name: 'job', body: 'fn(s => s)', adaptor: ADAPTOR }],
+  edges: [
+    {
+      id: 'edge',
+      source_trigger_id: 'trigger',
+      target_job_id: 'job',
+      condition: 'always',
+      enabled: true,
+    },
+  ],
+  options: { run_timeout_ms: 30_000, run_memory_limit_mb: 500 },
+};
+const input = () => ({ data: { patient: { id: 1, name: 'Ana' } } });
+
+/** Keep `concurrency` runs in flight for `seconds`; runs/s and latency percentiles. */
+async function measure(runOnce, concurrency, seconds) {
+  const latencies = [];
+  let failures = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  async function lane() {
+    while (performance.now() < deadline) {
+      const t = performance.now();
+      const result = await runOnce();
+      latencies.push(performance.now() - t);
+      if (result.reason !== 'success') failures++;
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  return {
+    runs: latencies.length,
+    perSecond: latencies.length / elapsed,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    failures,
+  };
+}
+
+function report(label, m) {
+  console.log(
+    `${label}: ${m.perSecond.toFixed(0)} runs/s (${m.runs} runs, p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, ${m.failures} not success)`,
+  );
+}
+
+printHardware();
+await installAdaptor(ADAPTOR, { adaptorsDir });
+
+// Reference: inline, unsandboxed, one process.
+const inline = () => executePlan(plan, input(), { adaptorsDir, onEvent: () => {} });
+await measure(inline, 4, 1);
+report('reference: executePlan inline (no sandbox, 1 process)', await measure(inline, 4, SECONDS));
+
+const pool = createPool({ size: POOL_SIZE, adaptorsDir, maxRunsPerChild: MAX_RUNS_PER_CHILD });
+await pool.ready;
+let events = 0;
+const pooled = () => pool.run(plan, input(), { onEvent: () => events++ });
+await measure(pooled, POOL_SIZE * 2, 2);
+events = 0;
+const result = await measure(pooled, POOL_SIZE * 2, SECONDS);
+report(
+  `pool: ${POOL_SIZE} warm children, recycled every ${MAX_RUNS_PER_CHILD} runs, ${POOL_SIZE * 2} runs in flight`,
+  result,
+);
+console.log(`events forwarded per run: ${(events / result.runs).toFixed(1)}`);
+console.log('P2 target (end to end, webhook → run success): ≥ 400 runs/s');
+await pool.close();
