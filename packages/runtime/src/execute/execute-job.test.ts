@@ -14,7 +14,7 @@ describe('a job', () => {
       if (request.url.startsWith('/patients')) {
         return { body: { patients: [{ id: 1 }, { id: 2 }], auth: request.headers.authorization } };
       }
-      if (request.url === '/missing') return { status: 404, body: { error: 'not here' } };
+      if (request.url.startsWith('/missing')) return { status: 404, body: { error: 'not here' } };
       return { status: 201, body: { received: request.body ? JSON.parse(request.body) : null } };
     });
   });
@@ -94,6 +94,18 @@ describe('a job', () => {
     expect(complete?.output_state).not.toHaveProperty('response');
     expect(result.final_state).not.toHaveProperty('configuration');
     expect(JSON.stringify(result.recorder.events)).not.toContain('hunter2-secret');
+  });
+
+  it('masks credential secrets a job prints or an adaptor error repeats', async () => {
+    const result = await run(
+      "fn(s => { console.log('key is', s.configuration.apiKey); return s; });\nget('/missing?key=' + 'sk-live-4242');",
+      { adaptor: HTTP, credential: { baseUrl: server.url, apiKey: 'sk-live-4242' } },
+    );
+    expect(result.recorder.lines()).toContain('JOB info: key is ***');
+    expect(result.error_message).toBe(
+      `GET to ${server.url}/missing?key=*** returned 404: Not Found`,
+    );
+    expect(JSON.stringify(result.recorder.events)).not.toContain('sk-live-4242');
   });
 
   it('merges the credential into configuration that the input already has', async () => {

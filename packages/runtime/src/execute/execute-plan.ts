@@ -24,6 +24,7 @@ import type { ConsoleMethod } from './job-context.js';
 import { formatLogMessage } from './log-message.js';
 import { buildPlanGraph, type PlanGraph } from './plan-graph.js';
 import { toSafeJson } from './safe-json.js';
+import { createScrubber, type Scrubber } from './scrub-secrets.js';
 import { collectVersions, versionsBanner } from './versions.js';
 
 const LEVEL_OF: Record<ConsoleMethod, LogLevel> = {
@@ -132,12 +133,14 @@ export async function executePlan(
   const planOptions = plan.options ?? {};
   const emit = (event: RunEvent) => outsideAdaptorConsole(() => options.onEvent(event));
   const logLimit = { limitMb: planOptions.log_payload_limit_mb };
+  // Secrets of the credential of the step that is running (see scrub-secrets.ts).
+  let scrub: Scrubber = (message) => message;
   const log = (level: LogLevel, source: LogSource, message: unknown[], stepId?: string) =>
     emit({
       type: 'log',
       level,
       source,
-      message: formatLogMessage(message, logLimit),
+      message: scrub(formatLogMessage(message, logLimit)),
       timestamp: microTimestamp(),
       ...(stepId ? { step_id: stepId } : {}),
     });
@@ -150,7 +153,7 @@ export async function executePlan(
         type: 'log',
         level,
         source,
-        message: formatLogMessage(args, { ...logLimit, sanitize: planOptions.sanitize }),
+        message: scrub(formatLogMessage(args, { ...logLimit, sanitize: planOptions.sanitize })),
         timestamp: microTimestamp(),
         ...(stepId ? { step_id: stepId } : {}),
       });
@@ -209,8 +212,9 @@ export async function executePlan(
     };
     const adaptorLine = consoleLine('ADA');
     const walk = () =>
-      walkGraph(graph, initial, plan, env, credentials, (stepId) => {
+      walkGraph(graph, initial, plan, env, credentials, (stepId, credential) => {
         currentStepId = stepId;
+        scrub = createScrubber(credential);
       });
     const { result, finalDataclipId } =
       options.captureAdaptorConsole === false
@@ -235,7 +239,7 @@ async function walkGraph(
   plan: ExecutionPlan,
   env: StepEnvironment,
   credentials: Map<string, State>,
-  onStep: (stepId: string | undefined) => void,
+  onStep: (stepId: string | undefined, credential?: State) => void,
 ): Promise<{ result: RunResult; finalDataclipId?: string }> {
   const initialJson = toSafeJson(initial);
   const queue: QueueItem[] = [];
@@ -264,7 +268,8 @@ async function walkGraph(
     const stepId = randomUUID();
     const outputDataclipId = randomUUID();
 
-    onStep(stepId);
+    const credential = job.credential_id ? credentials.get(job.credential_id) : undefined;
+    onStep(stepId, credential);
     const outcome = await executeStep(
       {
         job,
@@ -272,7 +277,7 @@ async function walkGraph(
         outputDataclipId,
         state: JSON.parse(item.json) as State,
         inputDataclipId: item.dataclipId,
-        credential: job.credential_id ? credentials.get(job.credential_id) : undefined,
+        credential,
       },
       env,
     );

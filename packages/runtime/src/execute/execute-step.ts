@@ -12,6 +12,7 @@ import { type ConsoleMethod, createJobContext } from './job-context.js';
 import { loadModule } from './module-linker.js';
 import { runJob } from './run-job.js';
 import { toSafeJson } from './safe-json.js';
+import { createScrubber, type Scrubber } from './scrub-secrets.js';
 
 /** Keys removed from every step's output: credentials never leave a step. */
 const STATE_PROPS_TO_REMOVE = ['configuration', 'response'];
@@ -60,7 +61,7 @@ export interface SerializedError {
   details?: unknown;
 }
 
-function serializeError(error: RunError): SerializedError {
+function serializeError(error: RunError, scrub: Scrubber): SerializedError {
   const cause = (error as { cause?: unknown }).cause;
   const details =
     error.type === 'AdaptorError' && cause && typeof cause === 'object'
@@ -78,7 +79,7 @@ function serializeError(error: RunError): SerializedError {
     ...(error instanceof AdaptorError && error.operation
       ? { operation: error.operation, line: error.line }
       : {}),
-    ...(details ? { details } : {}),
+    ...(details ? { details: scrub([details])[0] } : {}),
   };
 }
 
@@ -98,6 +99,7 @@ export async function executeStep(input: StepInput, env: StepEnvironment): Promi
   const started = Date.now();
 
   const state = assembleState(input.state, job.state, input.credential);
+  const scrub = createScrubber(input.credential);
   const jobContext = createJobContext({
     name: jobName,
     state,
@@ -130,12 +132,14 @@ export async function executeStep(input: StepInput, env: StepEnvironment): Promi
     });
   } catch (thrown) {
     error = classifyError(thrown, { inOperation: false, timeoutMs: env.timeoutMs });
+    // An adaptor may echo a secret (a token in a URL) in its message.
+    error.message = String(scrub([error.message])[0]);
     // The state the job started from (as far as it changed it) is the step's output.
     result = state;
     env.log('error', 'R/T', [`${error.type}: ${error.message}`], stepId);
     if (error.severity === 'fail') {
       const errors = (typeof result.errors === 'object' && result.errors) || {};
-      result.errors = { ...errors, [job.id]: serializeError(error) };
+      result.errors = { ...errors, [job.id]: serializeError(error, scrub) };
       env.log('error', 'R/T', [`Check state.errors.${job.id} for details.`], stepId);
     }
   } finally {
