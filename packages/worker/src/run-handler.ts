@@ -136,10 +136,24 @@ async function executeRun(
     }
   } else {
     logger.info({ runId, jobs: loaded.plan.jobs.length }, 'Run started');
-    const result = await options.pool.run(loaded.plan as ExecutionPlan, loaded.input, {
-      onEvent: (event) => queue.enqueue(event),
-      loadCredential: (id) => loadCredential(channel, deliver, id),
-    });
+    let result: RunResult;
+    try {
+      result = await options.pool.run(loaded.plan as ExecutionPlan, loaded.input, {
+        onEvent: (event) => queue.enqueue(event),
+        loadCredential: (id) => loadCredential(channel, deliver, id),
+      });
+    } catch (error) {
+      // The pool refuses runs only once it is closed (a shutdown racing a claim).
+      result = { reason: 'exception', error_type: null, error_message: errorMessage(error) };
+      if (!queue.isComplete) {
+        for (const event of failedRunEvents(
+          { reason: 'exception', error_type: 'ExecutionError', error_message: errorMessage(error) },
+          options.workerVersion,
+        )) {
+          queue.enqueue(event);
+        }
+      }
+    }
     // The pool promises a closing run:complete; never leave the server without one.
     if (!queue.isComplete) queue.enqueue(completeEvent(result));
     logger.info(

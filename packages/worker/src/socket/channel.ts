@@ -80,6 +80,7 @@ export class Channel {
   whenJoined(timeoutMs?: number): Promise<void> {
     if (this.isJoined) return Promise.resolve();
     if (!this.wantsJoin) {
+      // `failure` is set only for refusals: a plain close makes its error when someone asks.
       return Promise.reject(this.failure ?? new ChannelClosedError(this.topic));
     }
     return new Promise<void>((resolve, reject) => {
@@ -137,7 +138,7 @@ export class Channel {
   /** Leave the channel (best effort: a dead socket or a slow reply does not hold this up). */
   async leave(timeoutMs = 5000): Promise<void> {
     const wasJoined = this.isJoined;
-    this.close(new ChannelClosedError(this.topic));
+    this.close(null);
     if (!wasJoined) return;
     const frame = pushFrame(
       this.topic,
@@ -162,7 +163,7 @@ export class Channel {
       // Lifecycle frames of an earlier join of this topic are stale.
       if (frame.joinRef !== null && frame.joinRef !== this.joinRef) return;
       if (frame.event === PhoenixEvents.close) {
-        this.close(new ChannelClosedError(this.topic));
+        this.close(null);
       } else if (this.wantsJoin) {
         this.state = 'errored';
         clearTimeout(this.rejoinTimer);
@@ -210,8 +211,11 @@ export class Channel {
     this.close(new JoinRefusedError(this.topic, reply.response));
   }
 
-  /** No more joins: refuse waiters with `error` and forget the channel. */
-  private close(error: Error): void {
+  /**
+   * No more joins: refuse waiters with `error` (a refusal) or a `ChannelClosedError`, and forget
+   * the channel.
+   */
+  private close(error: Error | null): void {
     if (this.state !== 'refused') this.state = 'closed';
     this.wantsJoin = false;
     this.failure = error;
@@ -219,7 +223,7 @@ export class Channel {
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     const waiters = this.waiters;
     this.waiters = [];
-    for (const waiter of waiters) waiter.reject(error);
+    for (const waiter of waiters) waiter.reject(error ?? new ChannelClosedError(this.topic));
     this.onRemoved();
   }
 }
