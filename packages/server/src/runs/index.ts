@@ -1,6 +1,5 @@
-// The runs context: work orders, runs, steps, dataclips and log lines. Other contexts call these
-// functions and never touch the tables themselves.
-
+// The runs context: work orders, runs, steps, dataclips and log lines, and the rules of claiming
+// and losing runs. Other contexts call these functions and never touch the tables themselves.
 export {
   ANY_QUEUE,
   type ClaimedRun,
@@ -9,6 +8,19 @@ export {
   DEFAULT_CLAIM_QUEUES,
   releaseClaimedRuns,
 } from './claim.js';
+export { eventError, RunEventError } from './errors.js';
+export { CREDENTIAL_NOT_FOUND, fetchRunCredential, fetchRunDataclip } from './fetches.js';
+export { appendLogs, formatMessage } from './logs.js';
+export {
+  type LostRunSweeper,
+  type LostRunSweeperOptions,
+  startLostRunSweeper,
+} from './lost-run-sweeper.js';
+export { type LostRun, type LostRunOptions, type LostRunSweep, markLostRuns } from './lost-runs.js';
+export { buildRunPlan, type PlanLimits, type RunPlan, runTimeoutMs } from './plan.js';
+export { completeRun, type RunChange, startRun } from './run-lifecycle.js';
+export { isFinalState, type RunState } from './run-state.js';
+export { completeStep, type StepLimits, startStep } from './steps.js';
 export {
   type CreatedWorkOrder,
   type CreateWorkOrderDependencies,
