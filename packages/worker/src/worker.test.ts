@@ -367,3 +367,35 @@ describe('stopping', () => {
     }
   });
 });
+
+describe('a server that goes away for good', () => {
+  it('gives the run up after the retry window and frees its slot, without hanging', async () => {
+    const own = await startFakeLightning({ secret });
+    let closing: Promise<void> | undefined;
+    const lines: LoggedLine[] = [];
+    const lonely = createWorker(
+      workerOptions(own.url, { capacity: 1, retryWindowMs: 1000, logger: recordingLogger(lines) }),
+    );
+    try {
+      await lonely.start();
+      await own.waitForQueueJoin();
+      const id = randomUUID();
+      own.enqueue({ id, plan: lightningPlan(id, [{ id: 'a', body: 'fn(s => s)' }]) });
+      const deadline = Date.now() + 10_000;
+      while (!own.runPushes(id).some((p) => p.event === 'run:start')) {
+        if (Date.now() > deadline) throw new Error('the run did not start');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      closing = own.close();
+      while (lonely.status().activeRuns > 0) {
+        if (Date.now() > deadline) throw new Error('the run never gave up');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(lines.some((l) => l.level === 'error' && /lost/.test(l.message))).toBe(true);
+      await lonely.stop();
+    } finally {
+      await lonely.stop();
+      await (closing ?? own.close());
+    }
+  });
+});
