@@ -65,6 +65,12 @@ describe('compile', () => {
     expect(code).not.toMatch(/import \{[^}]*helper/);
   });
 
+  it('adds no imports or re-export without an adaptor', () => {
+    expect(compile('fn(s => s);', { name: 'job' }).code.trim()).toBe(
+      'export default [fn(s => s)];',
+    );
+  });
+
   it('keeps other statements where they are', () => {
     const code = compiled('const double = x => x * 2;\nfn(s => ({ ...s, n: double(2) }));');
     expect(code).toMatch(/^import .*const double = x => x \* 2; export default \[fn/);
