@@ -121,7 +121,7 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<vo
   let result: RunResult;
   try {
     await freezeAdaptorExports(
-      plan.jobs.map((job) => job.adaptor),
+      (Array.isArray(plan.jobs) ? plan.jobs : []).map((job) => job.adaptor),
       adaptorsDir,
     );
     result = await executePlan(plan, input, {

@@ -281,6 +281,19 @@ describe('the child process sandbox (fake runtime, host powers handed to the job
     expect(new Set(pids).size).toBeGreaterThan(1);
   });
 
+  it("ends the run crash when the caller's onEvent throws, and keeps serving", async () => {
+    const result = await run('log("x"); new Promise(() => {})', {
+      onEvent: (event: { type: string }) => {
+        if (event.type === 'log') throw new Error('socket gone');
+      },
+    });
+    expect(result).toMatchObject({
+      reason: 'crash',
+      error_message: 'Handling a run event failed: Error: socket gone',
+    });
+    expect(await run('1')).toMatchObject({ reason: 'success' });
+  });
+
   it('ends queued and running runs when closed', async () => {
     const closing = createPool({
       size: 1,

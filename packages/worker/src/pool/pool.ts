@@ -218,8 +218,14 @@ export function createPool(options: PoolOptions): Pool {
     }
     const run = slot.run;
     if (!run || run.isSettled || message.runId !== run.id) return;
-    if (message.type === 'event') run.stream.push(message.event);
-    else if (message.type === 'credential') void answerCredential(slot, run, message);
+    if (message.type === 'event') {
+      try {
+        run.stream.push(message.event);
+      } catch (error) {
+        // The caller's onEvent threw: that run cannot be reported any more, so end it.
+        kill(slot, run, crashResult(`Handling a run event failed: ${describe(error)}`));
+      }
+    } else if (message.type === 'credential') void answerCredential(slot, run, message);
     else if (message.type === 'done') finishRun(slot, run, message);
   }
 
@@ -297,7 +303,7 @@ export function createPool(options: PoolOptions): Pool {
   }
 
   function startRun(slot: Slot, run: ActiveRun): void {
-    for (const job of run.plan.jobs) rememberAdaptor(job.adaptor);
+    for (const job of jobsOf(run.plan)) rememberAdaptor(job.adaptor);
     slot.state = 'busy';
     slot.run = run;
     slot.fatalMessage = null;
@@ -466,7 +472,7 @@ export function createPool(options: PoolOptions): Pool {
         memoryLimitMb: positiveOr(plan.options?.run_memory_limit_mb, defaultMemoryMb),
         timeoutMs: positiveOr(plan.options?.run_timeout_ms, defaultTimeoutMs),
         credentialIds: new Set(
-          plan.jobs.flatMap((job) => (job.credential_id ? [job.credential_id] : [])),
+          jobsOf(plan).flatMap((job) => (job.credential_id ? [job.credential_id] : [])),
         ),
         stream,
         resolve,
@@ -531,7 +537,13 @@ function createInstaller(options: PoolOptions) {
 
   /** Install every adaptor the plan uses, one npm at a time; an error message on failure. */
   async function installPlanAdaptors(plan: ExecutionPlan): Promise<string | null> {
-    const specs = [...new Set(plan.jobs.map((job) => job.adaptor).filter(Boolean))];
+    const specs = [
+      ...new Set(
+        jobsOf(plan)
+          .map((job) => job.adaptor)
+          .filter(Boolean),
+      ),
+    ];
     for (const spec of specs) {
       if (installed.has(spec)) continue;
       const attempt = chain.then(() =>
@@ -542,7 +554,8 @@ function createInstaller(options: PoolOptions) {
         await attempt;
         installed.add(spec);
       } catch (error) {
-        return `Error installing ${spec}: ${error instanceof Error ? error.message : String(error)}`;
+        const message = error instanceof Error ? error.message : String(error);
+        return message.includes(spec) ? message : `Could not install ${spec}: ${message}`;
       }
     }
     return null;
@@ -580,6 +593,15 @@ function checkResult(result: unknown): RunResult {
     error_message: typeof r.error_message === 'string' ? r.error_message : null,
     ...(r.final_state === undefined ? {} : { final_state: r.final_state }),
   };
+}
+
+/** A malformed plan is the runtime's to report (it validates plans); the pool just copes. */
+function jobsOf(plan: ExecutionPlan): ExecutionPlan['jobs'] {
+  return Array.isArray(plan?.jobs) ? plan.jobs : [];
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function positiveOr(value: number | undefined, fallback: number): number {
