@@ -14,4 +14,14 @@ export type {
   WorkflowGraph,
 } from './types.js';
 export { parseWorkflowInput, validateWorkflowGraph, type WorkflowInput } from './validation.js';
+export {
+  addWebhookAuthMethodToTrigger,
+  createWebhookAuthMethod,
+  findWebhookTarget,
+  removeWebhookAuthMethodFromTrigger,
+  type WebhookAuthMethod,
+  type WebhookAuthMethodInput,
+  type WebhookAuthSecret,
+  type WebhookTarget,
+} from './webhook-triggers.js';
 export { createWorkflow, deleteWorkflow, updateWorkflow } from './workflows.js';
