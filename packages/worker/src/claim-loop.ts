@@ -43,7 +43,7 @@ export interface ClaimLoop {
   readonly activeRuns: number;
   /** The backoff the next empty claim will wait, in ms (`undefined` right after a reset). */
   readonly backoffMs: number | undefined;
-  /** Resolves once no run is in progress. */
+  /** Resolves once no claim is waiting for its reply and no run is in progress. */
   whenIdle(): Promise<void>;
 }
 
@@ -56,11 +56,16 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
   let wokenWhileClaiming = false;
   let backoffMs: number | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let inflightClaim: Promise<void> | null = null;
   const unsubscribe: (() => void)[] = [];
 
   function schedule(delayMs: number): void {
     clearTimeout(timer);
-    timer = setTimeout(() => void claim(), delayMs);
+    timer = setTimeout(() => {
+      inflightClaim = claim().finally(() => {
+        inflightClaim = null;
+      });
+    }, delayMs);
   }
 
   function wake(): void {
@@ -142,9 +147,11 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
     get backoffMs() {
       return backoffMs;
     },
-    whenIdle() {
-      if (active.size === 0) return Promise.resolve();
-      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    async whenIdle() {
+      // Runs a claim already took from the server must still run, even when stopping.
+      await inflightClaim;
+      if (active.size === 0) return;
+      await new Promise<void>((resolve) => idleWaiters.push(resolve));
     },
   };
 }
