@@ -3,7 +3,7 @@
 // workflow carries on; `crash`/`kill` errors are returned for the plan to stop on.
 import { adaptorName, parseAdaptorSpec } from '../adaptors/adaptor-spec.js';
 import { compile } from '../compile/compile.js';
-import { AdaptorError, type RunError, StateTooLargeError } from '../errors.js';
+import { type RunError, StateTooLargeError } from '../errors.js';
 import type { ExitReason, LogLevel, LogSource, PlanJob, RunEvent, State } from '../types.js';
 import { assembleState } from './assemble-state.js';
 import { classifyError } from './classify-error.js';
@@ -12,7 +12,8 @@ import { type ConsoleMethod, createJobContext } from './job-context.js';
 import { loadModule } from './module-linker.js';
 import { runJob } from './run-job.js';
 import { toSafeJson } from './safe-json.js';
-import { createScrubber, type Scrubber } from './scrub-secrets.js';
+import { createScrubber } from './scrub-secrets.js';
+import { serializeError } from './serialize-error.js';
 
 /** Keys removed from every step's output: credentials never leave a step. */
 const STATE_PROPS_TO_REMOVE = ['configuration', 'response'];
@@ -46,41 +47,6 @@ export interface StepOutcome {
   json: string;
   /** True when the output is over the payload limit and was not sent. */
   withheld: boolean;
-}
-
-export interface SerializedError {
-  source: 'runtime';
-  name: string;
-  type: string;
-  severity: ExitReason;
-  message: string;
-  subtype?: string;
-  /** For an AdaptorError: the operation it happened in, and its line in the job. */
-  operation?: string;
-  line?: number;
-  details?: unknown;
-}
-
-function serializeError(error: RunError, scrub: Scrubber): SerializedError {
-  const cause = (error as { cause?: unknown }).cause;
-  const details =
-    error.type === 'AdaptorError' && cause && typeof cause === 'object'
-      ? JSON.parse(
-          toSafeJson({ ...cause, name: (cause as Error).name, message: (cause as Error).message }),
-        )
-      : undefined;
-  return {
-    source: 'runtime',
-    name: error.type,
-    type: error.type,
-    severity: error.severity,
-    message: error.message,
-    ...('subtype' in error ? { subtype: String(error.subtype) } : {}),
-    ...(error instanceof AdaptorError && error.operation
-      ? { operation: error.operation, line: error.line }
-      : {}),
-    ...(details ? { details: scrub([details])[0] } : {}),
-  };
 }
 
 const MB = 1024 * 1024;

@@ -15,6 +15,7 @@ import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
 import { generate } from 'astring';
 import { replaceNode } from '../compile/replace-node.js';
+import { boundNames } from '../compile/scopes.js';
 import { CompileError } from '../errors.js';
 
 export const MODULE_PARAM = '__lightning';
@@ -126,37 +127,9 @@ function importStatements(node: acorn.ImportDeclaration): acorn.Statement[] {
 
 function declaredNames(declaration: acorn.Declaration): string[] {
   if (declaration.type === 'VariableDeclaration') {
-    const names: string[] = [];
-    for (const d of declaration.declarations) {
-      collectPatternNames(d.id, names);
-    }
-    return names;
+    return declaration.declarations.flatMap((d) => boundNames(d.id));
   }
   return declaration.id ? [declaration.id.name] : [];
-}
-
-function collectPatternNames(pattern: acorn.Pattern, names: string[]): void {
-  switch (pattern.type) {
-    case 'Identifier':
-      names.push(pattern.name);
-      break;
-    case 'ObjectPattern':
-      for (const p of pattern.properties) {
-        collectPatternNames(p.type === 'RestElement' ? p.argument : p.value, names);
-      }
-      break;
-    case 'ArrayPattern':
-      for (const e of pattern.elements) if (e) collectPatternNames(e, names);
-      break;
-    case 'RestElement':
-      collectPatternNames(pattern.argument, names);
-      break;
-    case 'AssignmentPattern':
-      collectPatternNames(pattern.left, names);
-      break;
-    default:
-      break;
-  }
 }
 
 function exportStatements(node: acorn.ModuleDeclaration): acorn.Statement[] {
