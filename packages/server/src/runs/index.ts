@@ -19,7 +19,7 @@ export {
 export { type LostRun, type LostRunOptions, type LostRunSweep, markLostRuns } from './lost-runs.js';
 export { buildRunPlan, type PlanLimits, type RunPlan, runTimeoutMs } from './plan.js';
 export { completeRun, type RunChange, startRun } from './run-lifecycle.js';
-export { isFinalState, type RunState } from './run-state.js';
+export { getRunState, isFinalState, type RunState } from './run-state.js';
 export { completeStep, type StepLimits, startStep } from './steps.js';
 export {
   type CreatedWorkOrder,

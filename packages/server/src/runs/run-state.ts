@@ -80,3 +80,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Ids from the wire are checked before they reach a uuid column (a cast error is not "not found"). */
 export const isUuid = (value: string) => UUID.test(value);
+
+/** A run's state, or null when there is no such run. */
+export async function getRunState(db: Database, runId: string): Promise<RunState | null> {
+  if (!isUuid(runId)) return null;
+  const [run] = await queryRows<{ state: RunState }>(
+    db,
+    sql`SELECT state FROM runs WHERE id = ${runId}`,
+  );
+  return run?.state ?? null;
+}

@@ -1,0 +1,178 @@
+// One worker's socket: decodes Phoenix frames, answers heartbeats, keeps track of the channels the
+// worker joined, and hands each push to its channel. Pushes on one topic are handled strictly in
+// arrival order (the worker relies on it: events of a run are sent one after the other); pushes
+// on different topics (several runs at once) proceed side by side.
+import {
+  decodeFrame,
+  encodeBinaryReply,
+  encodeFrame,
+  errorReply,
+  type Frame,
+  MAX_FRAME_SIZE_BYTES,
+  okReply,
+  PhoenixEvents,
+  runIdFromTopic,
+  Topics,
+  unmatchedTopicReply,
+} from '@lightning/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import WebSocket from 'ws';
+import type { ServerContext } from '../http/context.js';
+import { QueueChannel } from './queue-channel.js';
+import { RunChannel } from './run-channel.js';
+import type { WorkerKeys } from './worker-auth.js';
+
+export interface ConnectionDependencies {
+  context: ServerContext;
+  keys: WorkerKeys;
+  workerId: string;
+  logger: FastifyBaseLogger;
+}
+
+/** A joined channel: handles the pushes on its topic. */
+export interface Channel {
+  handle(frame: Frame): Promise<void>;
+  /** The worker left or the socket closed. */
+  close(): void;
+}
+
+/** What channels use to answer. */
+export interface Replier {
+  reply(to: Frame, status: 'ok' | 'error', response: unknown): void;
+  replyBinary(to: Frame, body: Uint8Array): void;
+  push(frame: Frame): void;
+  readonly isOpen: boolean;
+}
+
+/** Close code and reason for a frame over the limit (1009: "message too big"). */
+const TOO_BIG_CODE = 1009;
+const TOO_BIG_REASON = `frame larger than ${MAX_FRAME_SIZE_BYTES} bytes`;
+
+export class WorkerConnection implements Replier {
+  private readonly channels = new Map<string, Channel>();
+  /** The tail of each topic's queue of pushes being handled. */
+  private readonly queues = new Map<string, Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly deps: ConnectionDependencies,
+  ) {}
+
+  get isOpen(): boolean {
+    return !this.closed && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  start(): void {
+    const { socket, deps } = this;
+    const log = deps.logger.child({ workerId: deps.workerId });
+    log.info('worker connected');
+    // ws closes an oversized frame's connection with 1009 but no reason text; a worker should
+    // be told why. ws calls close(code) on this instance, so the reason is added here.
+    const close = socket.close.bind(socket);
+    socket.close = (code?: number, reason?: string | Buffer) =>
+      close(code, reason ?? (code === TOO_BIG_CODE ? TOO_BIG_REASON : undefined));
+    socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
+    socket.on('error', (error) => log.warn({ err: error }, 'worker socket error'));
+    socket.on('close', (code, reason) => {
+      this.closed = true;
+      for (const channel of this.channels.values()) channel.close();
+      this.channels.clear();
+      log.info({ code, reason: reason.toString() || undefined }, 'worker disconnected');
+    });
+  }
+
+  reply(to: Frame, status: 'ok' | 'error', response: unknown): void {
+    const frame = status === 'ok' ? okReply(to, response) : errorReply(to, response);
+    this.send(encodeFrame(frame));
+  }
+
+  replyBinary(to: Frame, body: Uint8Array): void {
+    this.send(
+      encodeBinaryReply({ joinRef: to.joinRef, ref: to.ref, topic: to.topic, status: 'ok', body }),
+    );
+  }
+
+  push(frame: Frame): void {
+    this.send(encodeFrame(frame));
+  }
+
+  private send(data: string | Uint8Array): void {
+    if (!this.isOpen) return;
+    this.socket.send(data, { binary: typeof data !== 'string' });
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
+    if (isBinary) {
+      this.socket.close(1003, 'binary frames are not accepted from workers');
+      return;
+    }
+    const decoded = decodeFrame(data);
+    if (!decoded.ok) {
+      // Not a Phoenix frame at all: nothing to reply to (no ref), so the socket is closed with
+      // the reason, as Phoenix does. Close reasons are limited to 123 bytes.
+      this.socket.close(1003, decoded.error.message.slice(0, 120));
+      return;
+    }
+    const frame = decoded.value;
+    if (frame.topic === Topics.phoenix && frame.event === PhoenixEvents.heartbeat) {
+      this.reply(frame, 'ok', {});
+      return;
+    }
+    const tail = this.queues.get(frame.topic) ?? Promise.resolve();
+    const next = tail
+      .then(() => this.dispatch(frame))
+      .catch((error: unknown) => {
+        this.deps.logger.error(
+          { err: error, topic: frame.topic, event: frame.event },
+          'push failed',
+        );
+        this.reply(frame, 'error', { reason: 'internal error' });
+      })
+      .finally(() => {
+        if (this.queues.get(frame.topic) === next) this.queues.delete(frame.topic);
+      });
+    this.queues.set(frame.topic, next);
+  }
+
+  private async dispatch(frame: Frame): Promise<void> {
+    if (this.closed) return;
+    if (frame.event === PhoenixEvents.join) {
+      await this.join(frame);
+      return;
+    }
+    const channel = this.channels.get(frame.topic);
+    if (!channel) {
+      this.send(encodeFrame(unmatchedTopicReply(frame)));
+      return;
+    }
+    if (frame.event === PhoenixEvents.leave) {
+      channel.close();
+      this.channels.delete(frame.topic);
+      this.reply(frame, 'ok', {});
+      return;
+    }
+    await channel.handle(frame);
+  }
+
+  private async join(frame: Frame): Promise<void> {
+    // Joining a topic again replaces the earlier membership, as in Phoenix.
+    this.channels.get(frame.topic)?.close();
+    this.channels.delete(frame.topic);
+    const { context, keys, workerId } = this.deps;
+    const logger = this.deps.logger.child({ workerId, topic: frame.topic });
+    let channel: Channel | null = null;
+    if (frame.topic === Topics.workerQueue) {
+      channel = QueueChannel.join(frame, { connection: this, context, keys, logger });
+    } else {
+      const runId = runIdFromTopic(frame.topic);
+      if (runId) {
+        channel = await RunChannel.join(frame, runId, { connection: this, context, keys, logger });
+      } else {
+        this.send(encodeFrame(unmatchedTopicReply(frame)));
+      }
+    }
+    if (channel && !this.closed) this.channels.set(frame.topic, channel);
+    else channel?.close();
+  }
+}
