@@ -6,6 +6,7 @@
 // `exit`, and a snapshot of the host realm's intrinsics that is checked after each run, so a child
 // whose shared objects were changed is retired instead of serving the next run.
 
+import path from 'node:path';
 import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 import type { ExecuteOptions, ExecutionPlan, RunResult, State } from '@lightning/runtime';
@@ -77,8 +78,12 @@ function describe(error: unknown): string {
 const hostConsole = Object.assign(Object.create(Object.getPrototypeOf(console)), console);
 globalThis.console = hostConsole;
 
+// The pool passes the runtime's absolute path: the child resolves nothing through node_modules,
+// which it may not read.
 const runtimeModule = process.argv[2] ?? '@lightning/runtime';
-const runtime = (await import(runtimeModule)) as {
+const runtime = (await import(
+  path.isAbsolute(runtimeModule) ? pathToFileURL(runtimeModule).href : runtimeModule
+)) as {
   executePlan: ExecutePlan;
   adaptorEntry?: (packageDir: string) => string;
   adaptorPath?: (spec: string, adaptorsDir: string) => string;

@@ -17,7 +17,8 @@ beforeAll(async () => {
   await preparePoolTests();
   pool = createPool({ size: 2, adaptorsDir: ADAPTORS_DIR });
   await pool.ready;
-});
+  // The first run of a test session builds three packages and may install two adaptors.
+}, 180_000);
 
 afterAll(async () => {
   await pool?.close();
@@ -227,6 +228,19 @@ describe('the child process sandbox (fake runtime, host powers handed to the job
       expect(result.error_message, body).toMatch(
         /ERR_ACCESS_DENIED|Access to this API|Code generation/,
       );
+    }
+  });
+
+  it('does not follow node_modules symlinks into the repo (server sources, config)', async () => {
+    const repo = ADAPTORS_DIR.replace(/\/\.cache\/adaptors$/, '');
+    for (const file of [
+      `${repo}/node_modules/@lightning/server/package.json`,
+      `${repo}/packages/runtime/src/index.ts`,
+      `${repo}/package.json`,
+    ]) {
+      const result = await run(`host.readFile(${JSON.stringify(file)})`);
+      expect(result.reason, file).toBe('fail');
+      expect(result.error_message, file).toMatch(/ERR_ACCESS_DENIED|Access to this API/);
     }
   });
 

@@ -36,7 +36,8 @@ beforeAll(async () => {
   // One child, so "the next run" runs in the same child unless the pool retired it.
   pool = createPool({ size: 1, adaptorsDir: ADAPTORS_DIR });
   await pool.ready;
-});
+  // The first run of a test session builds three packages and may install two adaptors.
+}, 180_000);
 
 afterAll(async () => {
   await pool?.close();

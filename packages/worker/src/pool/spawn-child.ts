@@ -7,8 +7,7 @@
 // restricted by Node 20's permission model: a job can open sockets (adaptors need that).
 
 import { type ChildProcess, fork } from 'node:child_process';
-import { realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,18 +34,18 @@ export const childScript = fileURLToPath(
 );
 
 export function spawnChild(options: SpawnChildOptions): ChildProcess {
-  const runtimeModule = options.runtimeModule ?? '@lightning/runtime';
+  const runtime = locateRuntime(options.runtimeModule ?? '@lightning/runtime');
   const flags = [
     '--experimental-vm-modules',
     '--experimental-permission',
-    ...readablePaths(options.adaptorsDir, runtimeModule).map((p) => `--allow-fs-read=${p}`),
+    ...[...runtime.readable, path.resolve(options.adaptorsDir)].map((p) => `--allow-fs-read=${p}`),
     '--disallow-code-generation-from-strings',
     ...(options.freezeIntrinsics === false ? [] : ['--frozen-intrinsics']),
     `--max-old-space-size=${options.heapLimitMb}`,
     '--disable-warning=ExperimentalWarning',
   ];
   const args = [
-    runtimeModule,
+    runtime.entry,
     path.resolve(options.adaptorsDir),
     ...(options.preloadAdaptors ?? []),
   ];
@@ -58,41 +57,90 @@ export function spawnChild(options: SpawnChildOptions): ChildProcess {
   });
 }
 
-/**
- * What the child may read: its own compiled code, the runtime package, the node_modules the
- * runtime's dependencies resolve from, and the adaptors. Nothing else: not the repo's `.env`,
- * not the data directory, not /etc.
- */
-function readablePaths(adaptorsDir: string, runtimeModule: string): string[] {
-  const workerDir = path.resolve(path.dirname(childScript), '..', '..');
-  const require = createRequire(childScript);
-  const runtimeEntry = realpathSync(require.resolve(runtimeModule));
-  const runtimeDir = packageDirOf(runtimeEntry);
-  const paths = new Set<string>([
-    path.join(workerDir, 'dist'),
-    path.join(workerDir, 'package.json'),
-    runtimeDir,
-    path.resolve(adaptorsDir),
-  ]);
-  for (const start of [workerDir, runtimeDir]) {
-    for (let dir = start; ; dir = path.dirname(dir)) {
-      paths.add(path.join(dir, 'node_modules'));
-      if (path.dirname(dir) === dir) break;
-    }
-  }
-  return [...paths];
+interface RuntimeLocation {
+  /** Absolute path of the module the child imports, so it resolves nothing through node_modules. */
+  entry: string;
+  /** Everything the child must read to load it. */
+  readable: string[];
 }
 
-/** The nearest folder above `file` that is a package (has node_modules resolution semantics). */
-function packageDirOf(file: string): string {
-  const require = createRequire(file);
+const located = new Map<string, RuntimeLocation>();
+
+/**
+ * What the child may read: its own compiled code, the runtime's `dist/`, and the packages the
+ * runtime depends on, each by its real path. Not the repo's whole node_modules: the permission
+ * model follows symlinks, and `node_modules/@lightning/*` link to every package's sources.
+ */
+export function locateRuntime(runtimeModule: string): RuntimeLocation {
+  const cached = located.get(runtimeModule);
+  if (cached) return cached;
+  const workerDir = path.resolve(path.dirname(childScript), '..', '..');
+  const entry = path.isAbsolute(runtimeModule)
+    ? runtimeModule
+    : packageEntry(runtimeModule, path.dirname(childScript));
+  const readable = new Set([path.join(workerDir, 'dist'), path.join(workerDir, 'package.json')]);
+  const packageDir = packageDirOf(entry);
+  if (packageDir && path.isAbsolute(runtimeModule) === false) {
+    readable.add(path.join(packageDir, 'package.json'));
+    // The whole build folder the entry sits in (`dist/`), not the package's sources.
+    readable.add(path.join(packageDir, path.relative(packageDir, entry).split(path.sep)[0]!));
+    for (const dir of dependencyDirs(packageDir)) readable.add(dir);
+  } else {
+    // A module given by path (the tests' fake runtime): that file alone.
+    readable.add(entry);
+  }
+  const location = { entry, readable: [...readable] };
+  located.set(runtimeModule, location);
+  return location;
+}
+
+/**
+ * The built entry of a package, as a child without export conditions would load it. Resolved
+ * by hand because the parent may run with extra conditions (Vitest's `source` → src/*.ts).
+ */
+function packageEntry(name: string, fromDir: string): string {
+  const dir = findPackage(name, fromDir);
+  if (!dir) throw new Error(`Cannot find package ${name} from ${fromDir}`);
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+    exports?: { '.'?: { default?: string; import?: string } | string };
+    main?: string;
+  };
+  const root = manifest.exports?.['.'];
+  const relative =
+    (typeof root === 'string' ? root : (root?.import ?? root?.default)) ??
+    manifest.main ??
+    'index.js';
+  return path.join(dir, relative);
+}
+
+/** The real folder of package `name` as Node finds it from `fromDir`, or null. */
+function findPackage(name: string, fromDir: string): string | null {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (existsSync(path.join(candidate, 'package.json'))) return realpathSync(candidate);
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+
+/** The nearest folder at or above `file`'s folder that holds a package.json. */
+function packageDirOf(file: string): string | null {
   for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
-    try {
-      require.resolve(path.join(dir, 'package.json'));
-      return dir;
-    } catch {
-      // keep climbing
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  return null;
+}
+
+/** Real folders of a package's dependencies, and theirs, found as Node would find them. */
+function dependencyDirs(packageDir: string, seen = new Set<string>()): Set<string> {
+  const manifest = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  for (const name of Object.keys(manifest.dependencies ?? {})) {
+    const real = findPackage(name, packageDir);
+    if (real && !seen.has(real)) {
+      seen.add(real);
+      dependencyDirs(real, seen);
     }
   }
-  return path.dirname(file);
+  return seen;
 }

@@ -7,7 +7,15 @@
 // takes a lock so that parallel test files do not run `tsc` over the same `dist/` at once.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,16 +70,55 @@ async function withLock(action: () => void): Promise<void> {
 }
 
 let isBuilt = false;
+const stampFile = path.join(path.dirname(lockDir), 'lightning-pool-build.stamp');
 
-/** Build protocol, runtime and worker unless this test run already did. */
+/** Newest modification time of any source or build config of the built packages. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
+    else newest = Math.max(newest, statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+function isUpToDate(): boolean {
+  try {
+    const stamp = statSync(stampFile).mtimeMs;
+    return packages.every((name) => {
+      const dir = path.join(repoRoot, 'packages', name);
+      return (
+        newestSource(path.join(dir, 'src')) < stamp &&
+        statSync(path.join(dir, 'tsconfig.build.json')).mtimeMs < stamp
+      );
+    });
+  } catch {
+    return false;
+  }
+}
+
+function buildUnlessUpToDate(): void {
+  if (isUpToDate()) return;
+  const started = Date.now();
+  build();
+  // Stamp with the build's start: a source saved during the build makes the next check rebuild.
+  writeFileSync(stampFile, '');
+  utimesSync(stampFile, new Date(started), new Date(started));
+}
+
+/**
+ * Build protocol, runtime and worker unless this test run already did, or nothing changed since
+ * the last build (parallel test files would otherwise each pay for three `tsc` runs).
+ */
 export async function ensureBuilt(): Promise<void> {
   if (isBuilt || process.env[builtFlag] === '1') return;
-  await withLock(build);
+  await withLock(buildUnlessUpToDate);
   isBuilt = true;
 }
 
 /** Vitest globalSetup entry. Test workers are forked after it, so they inherit the flag. */
 export async function setup(): Promise<void> {
-  await withLock(build);
+  await withLock(buildUnlessUpToDate);
   process.env[builtFlag] = '1';
 }
