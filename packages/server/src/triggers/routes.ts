@@ -1,7 +1,9 @@
-// HTTP routes of the triggers context: webhook ingestion at /i/….
+// The triggers context in the server: webhook ingestion at /i/…, and the cron scheduler, which
+// runs for as long as the HTTP app does.
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../http/context.js';
 import { createWorkOrder } from '../runs/index.js';
+import { createCronScheduler } from './cron.js';
 import { registerWebhookRoutes } from './webhook.js';
 import { maxBodyBytes } from './webhook-body.js';
 
@@ -18,4 +20,13 @@ export async function registerTriggerRoutes(
     retry: context.config.webhookRetry,
     createWorkOrder,
   });
+
+  const scheduler = createCronScheduler({
+    database: context.database,
+    bus: context.bus,
+    logger: context.logger,
+    createWorkOrder,
+  });
+  app.addHook('onReady', async () => scheduler.start());
+  app.addHook('onClose', async () => scheduler.stop());
 }

@@ -16,8 +16,10 @@ export type {
 export { parseWorkflowInput, validateWorkflowGraph, type WorkflowInput } from './validation.js';
 export {
   addWebhookAuthMethodToTrigger,
+  type CronTarget,
   createWebhookAuthMethod,
   findWebhookTarget,
+  listEnabledCronTargets,
   removeWebhookAuthMethodFromTrigger,
   type WebhookAuthMethod,
   type WebhookAuthMethodInput,

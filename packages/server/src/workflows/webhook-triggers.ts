@@ -204,3 +204,42 @@ export async function removeWebhookAuthMethodFromTrigger(
       ),
     );
 }
+
+export interface CronTarget {
+  triggerId: string;
+  cronExpression: string;
+  /** When the trigger last changed (created, enabled, rescheduled): nothing before it is due. */
+  changedAt: Date;
+  workflowId: string;
+  projectId: string;
+  snapshotId: string | null;
+}
+
+/** Every enabled cron trigger of a live workflow, with the workflow's current snapshot. */
+export async function listEnabledCronTargets(db: Database): Promise<CronTarget[]> {
+  const rows = await queryRows<{
+    trigger_id: string;
+    cron_expression: string;
+    changed_at: string | Date;
+    workflow_id: string;
+    project_id: string;
+    snapshot_id: string | null;
+  }>(
+    db,
+    sql`SELECT t.id AS trigger_id, t.cron_expression, t.updated_at AS changed_at,
+          w.id AS workflow_id, w.project_id, s.id AS snapshot_id
+        FROM triggers t
+        JOIN workflows w ON w.id = t.workflow_id
+        LEFT JOIN workflow_snapshots s ON s.workflow_id = w.id AND s.lock_version = w.lock_version
+        WHERE t.type = 'cron' AND t.enabled AND w.deleted_at IS NULL
+          AND t.cron_expression IS NOT NULL`,
+  );
+  return rows.map((row) => ({
+    triggerId: row.trigger_id,
+    cronExpression: row.cron_expression,
+    changedAt: new Date(row.changed_at),
+    workflowId: row.workflow_id,
+    projectId: row.project_id,
+    snapshotId: row.snapshot_id,
+  }));
+}
