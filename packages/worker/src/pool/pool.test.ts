@@ -153,7 +153,7 @@ describe('limits', () => {
 
   it('kills a heap hog with OOMError', async () => {
     const hog =
-      'fn(s => { const keep = []; for (;;) keep.push({ n: Math.random(), s: "x" + Math.random() }); })';
+      'fn(s => { const keep = []; for (;;) keep.push(new Array(1e5).fill(Math.random())); })';
     const result = await pool.run(
       jobPlan(hog, { run_memory_limit_mb: 150, run_timeout_ms: 20_000 }),
       {
