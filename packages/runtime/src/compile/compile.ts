@@ -7,6 +7,7 @@ import { addAdaptorImports } from './adaptor-imports.js';
 import { importNamed } from './builders.js';
 import { makeStateLazy } from './lazy-state.js';
 import { parseJob } from './parse-job.js';
+import { createPositionRecorder, type PositionMap } from './position-map.js';
 import { DEFER_LOCAL, deferPromiseChains, RUNTIME_MODULE } from './promise-chains.js';
 import { collectDeclarations } from './scopes.js';
 import {
@@ -31,6 +32,8 @@ export interface CompiledJob {
   operations: OperationInfo[];
   /** Names imported from the adaptor. */
   imports: string[];
+  /** Maps positions in `code` back to the job source, for error positions. */
+  positions: PositionMap;
 }
 
 /**
@@ -64,6 +67,9 @@ export function compile(source: string, options: CompileOptions): CompiledJob {
     );
   }
 
-  const code = generate(program as unknown as Parameters<typeof generate>[0]);
-  return { code, operations, imports };
+  const recorder = createPositionRecorder();
+  const code = generate(program as unknown as Parameters<typeof generate>[0], {
+    sourceMap: recorder as unknown as NonNullable<Parameters<typeof generate>[1]>['sourceMap'],
+  });
+  return { code, operations, imports, positions: recorder.map };
 }

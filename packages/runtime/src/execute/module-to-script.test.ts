@@ -7,15 +7,17 @@ import { moduleToScript } from './module-to-script.js';
 async function evaluate(code: string, modules: Record<string, Record<string, unknown>>) {
   const { source, imports } = moduleToScript(code, 'job');
   const exports: Record<string, unknown> = {};
-  const moduleFunction = vm.runInNewContext(source) as (helper: unknown) => Promise<void>;
-  await moduleFunction({
-    exports,
-    import: (specifier: string) => modules[specifier],
-    dynamicImport: async (specifier: string) => modules[specifier],
-    exportAll: (ns: Record<string, unknown>) => {
-      for (const key of Object.keys(ns)) if (!(key in exports)) exports[key] = ns[key];
+  const moduleFunction = vm.runInNewContext(source) as (...args: unknown[]) => Promise<void>;
+  await moduleFunction(
+    {
+      import: (specifier: string) => modules[specifier],
+      exportAll: (ns: Record<string, unknown>) => {
+        for (const key of Object.keys(ns)) if (!(key in exports)) exports[key] = ns[key];
+      },
     },
-  });
+    exports,
+    async (specifier: string) => modules[specifier],
+  );
   return { exports, imports };
 }
 
@@ -54,6 +56,18 @@ describe('moduleToScript', () => {
       b: { value: 'dynamic' },
     });
     expect(exports.default).toEqual(['dynamic']);
+  });
+
+  it('keeps every line and column of the module where it was, one line down', () => {
+    const code =
+      "import { fn } from 'a';\nexport * from 'a';\nconst x = 1;\nexport default [fn(s => s.data.x.y)];\n";
+    const { source } = moduleToScript(code, 'job');
+    const scriptLines = source.split('\n');
+    code.split('\n').forEach((line, index) => {
+      const column = line.indexOf('s.data');
+      if (column !== -1) expect(scriptLines[index + 1]?.indexOf('s.data')).toBe(column);
+    });
+    expect(scriptLines).toHaveLength(code.split('\n').length + 2);
   });
 
   it('reports code that does not parse as a CompileError', () => {

@@ -2,127 +2,81 @@
 // `vm.Script` can run. Why not `vm.SourceTextModule`? It needs Node's
 // `--experimental-vm-modules` flag in every process that runs jobs (the worker's child
 // processes, the CLI, the test runner), and its linker API is still experimental. A module's
-// imports and exports are simple to express as a parameter instead:
+// imports and exports are simple to express as parameters instead:
 //
-//   import { get } from '@openfn/language-http'  →  const { get } = __lightning.import("@openfn/language-http");
+//   import { get } from '@openfn/language-http'  →  const { "get": get } = __lightning.import("@openfn/language-http");
 //   export * from '@openfn/language-http'        →  __lightning.exportAll(__lightning.import("@openfn/language-http"));
-//   export default [get('/x')]                   →  __lightning.exports.default = [get('/x')];
-//   import('x')                                  →  __lightning.dynamicImport('x')
+//   export default [get('/x')]                   →  __lx.default = [get('/x')]
+//   import('x')                                  →  __dyn_('x')
 //
+// The code is edited in place rather than reprinted, and every edit keeps the lines and
+// columns of the code around it (`export default ` and `__lx.default = ` have the same
+// length), so a position in a stack trace is a position in the compiled module, one line down.
 // Static imports are listed so the host can load them (asynchronously, in its own realm)
 // before the function runs; `__lightning.import` then only looks them up.
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
 import { generate } from 'astring';
-import { replaceNode } from '../compile/replace-node.js';
 import { boundNames } from '../compile/scopes.js';
 import { CompileError } from '../errors.js';
 
 export const MODULE_PARAM = '__lightning';
+const EXPORTS_PARAM = '__lx';
+const DYNAMIC_IMPORT_PARAM = '__dyn_';
+
+/** The job script's first line; the module's line N is the script's line N + 1. */
+export const SCRIPT_HEADER_LINES = 1;
 
 export interface JobScript {
-  /** `(async function (__lightning) { ... })` */
+  /** `(async function (__lightning, __lx, __dyn_) { ... })` */
   source: string;
   /** Module specifiers imported statically, in order of appearance. */
   imports: string[];
 }
 
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
 const at = { start: 0, end: 0 };
-const id = (name: string): acorn.Identifier => ({ type: 'Identifier', name, ...at });
 const str = (value: string): acorn.Literal => ({
   type: 'Literal',
   value,
   raw: JSON.stringify(value),
   ...at,
 });
-const member = (object: acorn.Expression, property: string): acorn.MemberExpression => ({
-  type: 'MemberExpression',
-  object,
-  property: id(property),
-  computed: false,
-  optional: false,
-  ...at,
-});
-const callMethod = (method: string, args: acorn.Expression[]): acorn.CallExpression => ({
-  type: 'CallExpression',
-  callee: member(id(MODULE_PARAM), method),
-  arguments: args,
-  optional: false,
-  ...at,
-});
-const importOf = (source: string) => callMethod('import', [str(source)]);
 
-/** `__lightning.exports["name"] = value;` */
-function exportAssignment(name: string, value: acorn.Expression): acorn.ExpressionStatement {
-  return {
-    type: 'ExpressionStatement',
-    expression: {
-      type: 'AssignmentExpression',
-      operator: '=',
-      left: {
-        type: 'MemberExpression',
-        object: member(id(MODULE_PARAM), 'exports'),
-        property: str(name),
-        computed: true,
-        optional: false,
-        ...at,
-      },
-      right: value,
-      ...at,
-    },
-    ...at,
-  };
+function importOf(source: string): string {
+  return `${MODULE_PARAM}.import(${JSON.stringify(source)})`;
 }
 
-function constDeclaration(
-  target: acorn.Pattern,
-  init: acorn.Expression,
-): acorn.VariableDeclaration {
-  return {
-    type: 'VariableDeclaration',
-    kind: 'const',
-    declarations: [{ type: 'VariableDeclarator', id: target, init, ...at }],
-    ...at,
-  };
+function exportAssignment(name: string, value: string): string {
+  return `${EXPORTS_PARAM}[${JSON.stringify(name)}] = ${value};`;
 }
 
 function nameOf(node: acorn.Identifier | acorn.Literal): string {
   return node.type === 'Identifier' ? node.name : String(node.value);
 }
 
-function importStatements(node: acorn.ImportDeclaration): acorn.Statement[] {
+function importText(node: acorn.ImportDeclaration): string {
   const source = String(node.source.value);
-  const statements: acorn.Statement[] = [];
-  const named: acorn.AssignmentProperty[] = [];
+  const parts: string[] = [];
+  const named: string[] = [];
   for (const specifier of node.specifiers) {
     if (specifier.type === 'ImportDefaultSpecifier') {
-      statements.push(constDeclaration(specifier.local, member(importOf(source), 'default')));
+      parts.push(`const ${specifier.local.name} = ${importOf(source)}.default;`);
     } else if (specifier.type === 'ImportNamespaceSpecifier') {
-      statements.push(constDeclaration(specifier.local, importOf(source)));
+      parts.push(`const ${specifier.local.name} = ${importOf(source)};`);
     } else {
-      const imported = nameOf(specifier.imported);
-      named.push({
-        type: 'Property',
-        key: str(imported),
-        value: specifier.local as acorn.Pattern,
-        kind: 'init',
-        method: false,
-        shorthand: false,
-        computed: false,
-        ...at,
-      });
+      named.push(`${generate(str(nameOf(specifier.imported)) as never)}: ${specifier.local.name}`);
     }
   }
-  if (named.length) {
-    statements.push(
-      constDeclaration({ type: 'ObjectPattern', properties: named, ...at }, importOf(source)),
-    );
-  }
-  if (!node.specifiers.length) {
-    // `import 'x'` still loads the module.
-    statements.push({ type: 'ExpressionStatement', expression: importOf(source), ...at });
-  }
-  return statements;
+  if (named.length) parts.push(`const { ${named.join(', ')} } = ${importOf(source)};`);
+  // `import 'x'` still loads the module.
+  if (!node.specifiers.length) parts.push(`${importOf(source)};`);
+  return parts.join(' ');
 }
 
 function declaredNames(declaration: acorn.Declaration): string[] {
@@ -132,51 +86,83 @@ function declaredNames(declaration: acorn.Declaration): string[] {
   return declaration.id ? [declaration.id.name] : [];
 }
 
-function exportStatements(node: acorn.ModuleDeclaration): acorn.Statement[] {
+/** The same text with everything but line breaks turned into spaces. */
+function blank(text: string): string {
+  return text.replace(/[^\n]/g, ' ');
+}
+
+/** Replace a whole statement, keeping its line count. */
+function replaceStatement(node: acorn.Node, code: string, text: string): Edit {
+  const newlines = code.slice(node.start, node.end).split('\n').length - 1;
+  return { start: node.start, end: node.end, text: text + '\n'.repeat(newlines) };
+}
+
+function exportEdits(node: acorn.ModuleDeclaration, code: string): Edit[] {
   switch (node.type) {
     case 'ExportAllDeclaration': {
-      const source = String(node.source.value);
-      if (node.exported) return [exportAssignment(nameOf(node.exported), importOf(source))];
-      return [
-        {
-          type: 'ExpressionStatement',
-          expression: callMethod('exportAll', [importOf(source)]),
-          ...at,
-        },
-      ];
+      const source = importOf(String(node.source.value));
+      const text = node.exported
+        ? exportAssignment(nameOf(node.exported), source)
+        : `${MODULE_PARAM}.exportAll(${source});`;
+      return [replaceStatement(node, code, text)];
     }
     case 'ExportDefaultDeclaration': {
       const declaration = node.declaration;
-      if (
-        (declaration.type === 'FunctionDeclaration' || declaration.type === 'ClassDeclaration') &&
-        declaration.id
-      ) {
-        return [declaration, exportAssignment('default', declaration.id)];
+      const isDeclaration =
+        declaration.type === 'FunctionDeclaration' || declaration.type === 'ClassDeclaration';
+      if (isDeclaration && declaration.id) {
+        // `export default function f() {}` declares f: keep it, then export it.
+        return [
+          {
+            start: node.start,
+            end: declaration.start,
+            text: blank(code.slice(node.start, declaration.start)),
+          },
+          {
+            start: node.end,
+            end: node.end,
+            text: ` ${exportAssignment('default', declaration.id.name)}`,
+          },
+        ];
       }
-      const value =
-        declaration.type === 'FunctionDeclaration'
-          ? ({ ...declaration, type: 'FunctionExpression' } as acorn.FunctionExpression)
-          : declaration.type === 'ClassDeclaration'
-            ? ({ ...declaration, type: 'ClassExpression' } as acorn.ClassExpression)
-            : (declaration as acorn.Expression);
-      return [exportAssignment('default', value)];
+      // `export default ` and `__lx.default = ` are both 15 characters.
+      const original = code.slice(node.start, declaration.start);
+      const prefix = `${EXPORTS_PARAM}.default =`;
+      const text = original.includes('\n')
+        ? `${prefix} ${'\n'.repeat(original.split('\n').length - 1)}`
+        : `${prefix} `.padEnd(original.length);
+      return [
+        { start: node.start, end: declaration.start, text },
+        ...(isDeclaration ? [{ start: node.end, end: node.end, text: ';' }] : []),
+      ];
     }
     case 'ExportNamedDeclaration': {
       if (node.declaration) {
+        const names = declaredNames(node.declaration);
         return [
-          node.declaration,
-          ...declaredNames(node.declaration).map((name) => exportAssignment(name, id(name))),
+          {
+            start: node.start,
+            end: node.declaration.start,
+            text: blank(code.slice(node.start, node.declaration.start)),
+          },
+          {
+            start: node.end,
+            end: node.end,
+            text: ` ${names.map((n) => exportAssignment(n, n)).join(' ')}`,
+          },
         ];
       }
-      const source = node.source ? String(node.source.value) : undefined;
-      return node.specifiers.map((s) =>
-        exportAssignment(
-          nameOf(s.exported),
-          source
-            ? (member(importOf(source), nameOf(s.local)) as acorn.Expression)
-            : (s.local as acorn.Identifier),
-        ),
-      );
+      const source = node.source ? importOf(String(node.source.value)) : undefined;
+      const text = node.specifiers
+        .map((s) => {
+          const local = nameOf(s.local);
+          return exportAssignment(
+            nameOf(s.exported),
+            source ? `${source}[${JSON.stringify(local)}]` : local,
+          );
+        })
+        .join(' ');
+      return [replaceStatement(node, code, text)];
     }
     default:
       return [];
@@ -184,7 +170,9 @@ function exportStatements(node: acorn.ModuleDeclaration): acorn.Statement[] {
 }
 
 /** Convert compiled job module text into a function source for `vm.Script`. */
-export function moduleToScript(code: string, jobName: string): JobScript {
+export function moduleToScript(moduleCode: string, jobName: string): JobScript {
+  // A hashbang line is legal at the top of a module, not inside a function.
+  const code = moduleCode.startsWith('#!') ? moduleCode.replace(/^#![^\n]*/, '') : moduleCode;
   let program: acorn.Program;
   try {
     program = acorn.parse(code, {
@@ -192,7 +180,6 @@ export function moduleToScript(code: string, jobName: string): JobScript {
       sourceType: 'module',
       locations: true,
       allowAwaitOutsideFunction: true,
-      allowHashBang: true,
     });
   } catch (error) {
     const loc = (error as { loc?: { line: number; column: number } }).loc;
@@ -200,43 +187,43 @@ export function moduleToScript(code: string, jobName: string): JobScript {
   }
 
   const imports: string[] = [];
-  const hoisted: acorn.Statement[] = [];
-  const body: acorn.Statement[] = [];
+  const edits: Edit[] = [];
   for (const statement of program.body) {
     if (statement.type === 'ImportDeclaration') {
       imports.push(String(statement.source.value));
-      hoisted.push(...importStatements(statement));
+      edits.push(replaceStatement(statement, code, importText(statement)));
     } else if (
       statement.type === 'ExportAllDeclaration' ||
       statement.type === 'ExportDefaultDeclaration' ||
       statement.type === 'ExportNamedDeclaration'
     ) {
       if ('source' in statement && statement.source) imports.push(String(statement.source.value));
-      body.push(...exportStatements(statement));
-    } else {
-      body.push(statement);
+      edits.push(...exportEdits(statement, code));
     }
   }
-  program.body = [...hoisted, ...body];
-
-  // import('x') and import.meta inside the code.
-  walk.ancestor(program, {
-    ImportExpression(node, _state, ancestors) {
-      const parent = ancestors[ancestors.length - 2];
-      if (parent) replaceNode(parent, node, callMethod('dynamicImport', [node.source]));
+  walk.simple(program, {
+    ImportExpression(node) {
+      // `import(` → `__dyn_(`: same length.
+      edits.push({ start: node.start, end: node.source.start, text: `${DYNAMIC_IMPORT_PARAM}(` });
     },
-    MetaProperty(node, _state, ancestors) {
-      const parent = ancestors[ancestors.length - 2];
-      if (parent && node.meta.name === 'import') {
-        const empty: acorn.ObjectExpression = { type: 'ObjectExpression', properties: [], ...at };
-        replaceNode(parent, node, empty);
+    MetaProperty(node) {
+      if (node.meta.name === 'import') {
+        const width = node.end - node.start;
+        edits.push({
+          start: node.start,
+          end: node.end,
+          text: `({${' '.repeat(Math.max(0, width - 4))}})`,
+        });
       }
     },
   });
 
-  const text = generate(program as unknown as Parameters<typeof generate>[0]);
+  let body = code;
+  for (const edit of edits.sort((a, b) => b.start - a.start)) {
+    body = body.slice(0, edit.start) + edit.text + body.slice(edit.end);
+  }
   return {
-    source: `(async function (${MODULE_PARAM}) {\n"use strict";\n${text}\n})`,
+    source: `(async function (${MODULE_PARAM}, ${EXPORTS_PARAM}, ${DYNAMIC_IMPORT_PARAM}) { "use strict";\n${body}\n})`,
     imports: [...new Set(imports)],
   };
 }

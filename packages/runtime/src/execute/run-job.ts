@@ -45,7 +45,11 @@ async function evaluateModule(options: RunJobOptions): Promise<ModuleNamespace> 
   for (const specifier of imports)
     modules.set(specifier, await loadModule(specifier, options.linker));
 
-  let moduleFunction: (helper: unknown) => Promise<void>;
+  let moduleFunction: (
+    helper: unknown,
+    exports: ModuleNamespace,
+    dynamicImport: (specifier: unknown) => Promise<ModuleNamespace>,
+  ) => Promise<void>;
   try {
     const script = new vm.Script(source, { filename: `${JOB_FILE_PREFIX}${options.jobName}` });
     moduleFunction = script.runInContext(options.jobContext.context);
@@ -54,14 +58,13 @@ async function evaluateModule(options: RunJobOptions): Promise<ModuleNamespace> 
   }
 
   const exports: ModuleNamespace = {};
+  const dynamicImport = (specifier: unknown) => loadModule(String(specifier), options.linker);
   const helper = {
-    exports,
     import(specifier: string) {
       const namespace = modules.get(specifier);
       if (!namespace) throw new ImportError(`Cannot import "${specifier}": it was not loaded`);
       return namespace;
     },
-    dynamicImport: (specifier: unknown) => loadModule(String(specifier), options.linker),
     exportAll(namespace: ModuleNamespace) {
       for (const key of Object.keys(namespace)) {
         if (key !== 'default' && !(key in exports)) exports[key] = namespace[key];
@@ -69,7 +72,10 @@ async function evaluateModule(options: RunJobOptions): Promise<ModuleNamespace> 
     },
   };
   try {
-    await options.jobContext.runGuarded(() => moduleFunction(helper), options.timeoutMs);
+    await options.jobContext.runGuarded(
+      () => moduleFunction(helper, exports, dynamicImport),
+      options.timeoutMs,
+    );
   } catch (error) {
     throw classifyError(error, { inOperation: false, timeoutMs: options.timeoutMs });
   }
