@@ -1,0 +1,175 @@
+// The worker against the real server: a real server on a random port with its own database,
+// runs created through the runs context (no webhook), and a real worker with its warm pool
+// running @openfn/language-common. What the server stored is read back from its database.
+import { randomUUID } from 'node:crypto';
+import { installAdaptor } from '@lightning/runtime';
+import { asc, eq } from 'drizzle-orm';
+import { schema } from '../../server/src/db/index.js';
+import { createWorkOrder } from '../../server/src/runs/index.js';
+import {
+  createWorkflowFixture,
+  type WorkflowFixture,
+} from '../../server/src/runs/test-fixtures.js';
+import { startTestServer, type TestServer } from '../../server/src/test-support/server.js';
+import { silentLogger } from './logger.js';
+import { ensureBuilt } from './test-support/build-packages.js';
+import { ADAPTORS_DIR, COMMON } from './test-support/pool-fixtures.js';
+import { type LoggedLine, recordingLogger } from './testing/recording-logger.js';
+import { createWorker, type Worker, type WorkerOptions } from './worker.js';
+
+let server: TestServer;
+let worker: Worker;
+
+const socketUrl = () => `${server.url.replace(/^http/, 'ws')}/worker`;
+
+function workerOptions(overrides: Partial<WorkerOptions> = {}): WorkerOptions {
+  return {
+    serviceUrl: socketUrl(),
+    secret: server.config.workers.secret!,
+    lightningPublicKey: server.config.workers.lightningPublicKeyPem,
+    capacity: 2,
+    name: 'e2e-worker',
+    adaptorsDir: ADAPTORS_DIR,
+    maxRunMemoryMb: 256,
+    maxRunDurationSeconds: 30,
+    logger: silentLogger,
+    messageTimeoutMs: 5000,
+    reconnectDelayMs: () => 100,
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  await ensureBuilt();
+  await installAdaptor(COMMON, { adaptorsDir: ADAPTORS_DIR });
+  server = await startTestServer();
+  worker = createWorker(workerOptions());
+  await worker.start();
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await server?.close();
+});
+
+async function runState(runId: string) {
+  const [run] = await server.database.db
+    .select()
+    .from(schema.runs)
+    .where(eq(schema.runs.id, runId));
+  return run!;
+}
+
+const finalStates = new Set(['success', 'failed', 'crashed', 'killed', 'exception', 'lost']);
+
+async function waitForFinish(runId: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await runState(runId);
+    if (finalStates.has(run.state)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} is still ${run.state}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A webhook-less work order on the fixture's workflow, announced on the bus as the server does. */
+function enqueue(fixture: WorkflowFixture) {
+  return createWorkOrder(
+    server.database.db,
+    {
+      workflowId: fixture.workflowId,
+      snapshotId: fixture.snapshotId,
+      triggerId: fixture.triggerId,
+      startingTriggerId: fixture.triggerId,
+      dataclip: { projectId: fixture.projectId, type: 'http_request', body: { n: 1 } },
+    },
+    { bus: server.bus },
+  );
+}
+
+/** Replace the body of the fixture's first job in its snapshot. */
+async function setFirstJobBody(fixture: WorkflowFixture, body: string): Promise<void> {
+  const db = server.database.db;
+  const [snapshot] = await db
+    .select()
+    .from(schema.workflowSnapshots)
+    .where(eq(schema.workflowSnapshots.id, fixture.snapshotId));
+  const jobs = (snapshot!.jobs as { id: string; body: string }[]).map((job) =>
+    job.id === fixture.jobIds[0] ? { ...job, body } : job,
+  );
+  await db
+    .update(schema.workflowSnapshots)
+    .set({ jobs })
+    .where(eq(schema.workflowSnapshots.id, fixture.snapshotId));
+}
+
+describe('a worker driving the real server', () => {
+  it('takes a run from available to success, with steps, logs and output dataclips stored', async () => {
+    const db = server.database.db;
+    const fixture = await createWorkflowFixture(db);
+    const { runId, workOrderId } = await enqueue(fixture);
+    const run = await waitForFinish(runId);
+    expect(run).toMatchObject({ state: 'success', workerName: 'e2e-worker' });
+    expect(run.claimedAt).not.toBeNull();
+    expect(run.startedAt).not.toBeNull();
+    expect(run.finishedAt).not.toBeNull();
+
+    const steps = await db
+      .select()
+      .from(schema.steps)
+      .innerJoin(schema.runSteps, eq(schema.runSteps.stepId, schema.steps.id))
+      .where(eq(schema.runSteps.runId, runId))
+      .orderBy(asc(schema.steps.startedAt));
+    expect(steps.map((row) => [row.steps.jobId, row.steps.exitReason])).toEqual([
+      [fixture.jobIds[0], 'success'],
+      [fixture.jobIds[1], 'success'],
+    ]);
+    const outputId = steps[1]!.steps.outputDataclipId!;
+    const [output] = await db
+      .select()
+      .from(schema.dataclips)
+      .where(eq(schema.dataclips.id, outputId));
+    expect(output!.body).toMatchObject({ a: true });
+    expect(steps[1]!.steps.inputDataclipId).toBe(steps[0]!.steps.outputDataclipId);
+
+    const logs = await db.select().from(schema.logLines).where(eq(schema.logLines.runId, runId));
+    expect(logs.some((line) => /Run complete with status: success/.test(line.message))).toBe(true);
+
+    const [workOrder] = await db
+      .select()
+      .from(schema.workOrders)
+      .where(eq(schema.workOrders.id, workOrderId));
+    expect(workOrder!.state).toBe('success');
+  });
+
+  it('reports a failing job as failed', async () => {
+    const db = server.database.db;
+    const fixture = await createWorkflowFixture(db);
+    await setFirstJobBody(fixture, 'fn(() => { throw new Error("e2e failure"); })');
+    const { runId } = await enqueue(fixture);
+    const run = await waitForFinish(runId);
+    expect(run).toMatchObject({ state: 'failed', errorType: 'JobError' });
+  });
+
+  it('is refused with a wrong WORKER_SECRET, and says so', async () => {
+    const lines: LoggedLine[] = [];
+    const refused = createWorker(
+      workerOptions({
+        secret: `wrong-${randomUUID()}`,
+        capacity: 1,
+        logger: recordingLogger(lines),
+      }),
+    );
+    try {
+      await refused.start();
+      const deadline = Date.now() + 10_000;
+      while (!lines.some((l) => l.level === 'error' && /WORKER_SECRET/.test(l.message))) {
+        if (Date.now() > deadline) throw new Error('the refusal was not logged');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(refused.status().isConnected).toBe(false);
+    } finally {
+      await refused.stop();
+    }
+  });
+});
