@@ -166,6 +166,24 @@ describe('limits', () => {
     });
   });
 
+  it('kills with OOMError when V8 hits the heap limit the run asked for (no RSS watch)', async () => {
+    const heapOnly = createPool({ size: 1, adaptorsDir: ADAPTORS_DIR, memoryPollMs: 600_000 });
+    try {
+      const hog =
+        'fn(s => { const keep = []; for (;;) keep.push(new Array(1e5).fill(Math.random())); })';
+      const result = await heapOnly.run(
+        jobPlan(hog, { run_memory_limit_mb: 100, run_timeout_ms: 20_000 }),
+        { data: {} },
+      );
+      expect(result).toMatchObject({ reason: 'kill', error_type: 'OOMError' });
+      expect(await heapOnly.run(jobPlan('fn(s => s)'), { data: {} })).toMatchObject({
+        reason: 'success',
+      });
+    } finally {
+      await heapOnly.close();
+    }
+  });
+
   it('ends a run crash on an unhandled promise rejection', async () => {
     const recorder = recordEvents();
     const result = await pool.run(
