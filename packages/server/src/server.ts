@@ -2,10 +2,11 @@
 // `close` shuts down gracefully: stop accepting, finish in-flight requests, close the database.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { type Bus, createLocalBus } from './cluster/index.js';
+import { type Bus, createBus } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from './db/index.js';
 import { buildApp } from './http/index.js';
+import { startLostRunSweeper } from './runs/index.js';
 import { createVault, type Vault } from './vault/index.js';
 
 export interface RunningServer {
@@ -33,7 +34,6 @@ export async function startServer({
   const { primaryKey, retiredKeys } = config.encryption;
   if (!primaryKey) throw new Error('PRIMARY_ENCRYPTION_KEY is required to start the server');
   const vault = createVault({ primary: primaryKey, retired: retiredKeys });
-  const bus = createLocalBus();
   let db: DatabaseHandle;
   if (database) {
     db = database;
@@ -41,28 +41,42 @@ export async function startServer({
     db = await openDatabase(config, { onRetry: (message) => logger.warn(message) });
     logger.info({ database: db.location, kind: db.kind }, 'database connected');
   }
+  let bus: Bus | undefined;
   try {
     await migrateDatabase(db);
+    // Across nodes over LISTEN/NOTIFY on PostgreSQL, in-process on PGlite.
+    bus = await createBus(db, { channel: config.cluster.channelName, logger });
     const app = await buildApp({ config, database: db, db: db.db, logger, vault, bus });
     const url = await app.listen({ host: config.http.listenAddress, port: config.http.port });
     logger.info({ url }, 'Lightning server listening');
+    // Every node sweeps; an advisory lock makes one of them do the work each round.
+    const lostRunSweeper = startLostRunSweeper({
+      db: db.db,
+      bus,
+      logger,
+      maxRunDurationSeconds: config.workers.maxRunDurationSeconds,
+      runGracePeriodSeconds: config.workers.runGracePeriodSeconds,
+    });
+    const runningBus = bus;
     let closing: Promise<void> | undefined;
     return {
       app,
       database: db,
       vault,
-      bus,
+      bus: runningBus,
       url,
       close: () => {
         closing ??= (async () => {
           await app.close();
-          await bus.close();
+          await lostRunSweeper.stop();
+          await runningBus.close();
           if (!database) await db.close();
         })();
         return closing;
       },
     };
   } catch (error) {
+    await bus?.close().catch(() => {});
     if (!database) await db.close().catch(() => {});
     throw error;
   }
