@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   ADAPTORS_DIR,
   expectWellFormed,
@@ -324,6 +328,28 @@ describe('the child process sandbox (fake runtime, host powers handed to the job
       error_message: 'Handling a run event failed: Error: socket gone',
     });
     expect(await run('1')).toMatchObject({ reason: 'success' });
+  });
+
+  it('can read an adaptors folder that did not exist when the pool started', async () => {
+    const dir = path.join(tmpdir(), `lightning-pool-${randomUUID()}`, 'adaptors');
+    const fresh = createPool({
+      size: 1,
+      adaptorsDir: dir,
+      runtimeModule: FAKE_RUNTIME,
+      installAdaptor: async () => {},
+    });
+    try {
+      await fresh.ready;
+      writeFileSync(path.join(dir, 'installed.txt'), 'installed later');
+      const result = await fresh.run(
+        jobPlan(`host.readFile(${JSON.stringify(path.join(dir, 'installed.txt'))})`),
+        {},
+      );
+      expect(result).toMatchObject({ reason: 'success', final_state: 'installed later' });
+    } finally {
+      await fresh.close();
+      rmSync(path.dirname(dir), { recursive: true, force: true });
+    }
   });
 
   it('ends queued and running runs when closed', async () => {

@@ -12,6 +12,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import type { ErrorType, ExecutionPlan, RunEvent, RunResult, State } from '@lightning/runtime';
 import { type ChildMessage, isChildMessage, type ParentMessage } from './messages.js';
 import { readRss } from './rss.js';
@@ -122,6 +123,9 @@ export function createPool(options: PoolOptions): Pool {
   const defaultTimeoutMs = options.timeoutMs ?? 300_000;
   const memoryPollMs = options.memoryPollMs ?? 50;
   const installer = createInstaller(options);
+  // Node's permission model only grants a folder that exists when the child starts; the parent
+  // installs into it later.
+  mkdirSync(options.adaptorsDir, { recursive: true });
 
   const slots: Slot[] = [];
   const queue: ActiveRun[] = [];
