@@ -73,7 +73,7 @@ async function waitForFinish(runId: string, timeoutMs = 30_000) {
 }
 
 /** A webhook-less work order on the fixture's workflow, announced on the bus as the server does. */
-function enqueue(fixture: WorkflowFixture) {
+function enqueue(fixture: WorkflowFixture, options?: Record<string, unknown>) {
   return createWorkOrder(
     server.database.db,
     {
@@ -82,20 +82,42 @@ function enqueue(fixture: WorkflowFixture) {
       triggerId: fixture.triggerId,
       startingTriggerId: fixture.triggerId,
       dataclip: { projectId: fixture.projectId, type: 'http_request', body: { n: 1 } },
+      ...(options ? { options } : {}),
     },
     { bus: server.bus },
   );
 }
 
-/** Replace the body of the fixture's first job in its snapshot. */
-async function setFirstJobBody(fixture: WorkflowFixture, body: string): Promise<void> {
+/** The run's steps in the order they started. */
+function stepsOf(runId: string) {
+  return server.database.db
+    .select()
+    .from(schema.steps)
+    .innerJoin(schema.runSteps, eq(schema.runSteps.stepId, schema.steps.id))
+    .where(eq(schema.runSteps.runId, runId))
+    .orderBy(asc(schema.steps.startedAt));
+}
+
+async function dataclipBody(id: string | null) {
+  const [dataclip] = await server.database.db
+    .select()
+    .from(schema.dataclips)
+    .where(eq(schema.dataclips.id, id!));
+  return dataclip?.body;
+}
+
+/** Change the fixture's first job in its snapshot (the plan is built from the snapshot). */
+async function updateFirstJob(
+  fixture: WorkflowFixture,
+  patch: { body?: string; adaptor?: string },
+): Promise<void> {
   const db = server.database.db;
   const [snapshot] = await db
     .select()
     .from(schema.workflowSnapshots)
     .where(eq(schema.workflowSnapshots.id, fixture.snapshotId));
-  const jobs = (snapshot!.jobs as { id: string; body: string }[]).map((job) =>
-    job.id === fixture.jobIds[0] ? { ...job, body } : job,
+  const jobs = (snapshot!.jobs as { id: string }[]).map((job) =>
+    job.id === fixture.jobIds[0] ? { ...job, ...patch } : job,
   );
   await db
     .update(schema.workflowSnapshots)
@@ -114,12 +136,7 @@ describe('a worker driving the real server', () => {
     expect(run.startedAt).not.toBeNull();
     expect(run.finishedAt).not.toBeNull();
 
-    const steps = await db
-      .select()
-      .from(schema.steps)
-      .innerJoin(schema.runSteps, eq(schema.runSteps.stepId, schema.steps.id))
-      .where(eq(schema.runSteps.runId, runId))
-      .orderBy(asc(schema.steps.startedAt));
+    const steps = await stepsOf(runId);
     expect(steps.map((row) => [row.steps.jobId, row.steps.exitReason])).toEqual([
       [fixture.jobIds[0], 'success'],
       [fixture.jobIds[1], 'success'],
@@ -145,11 +162,57 @@ describe('a worker driving the real server', () => {
   it('reports a failing job as failed', async () => {
     const db = server.database.db;
     const fixture = await createWorkflowFixture(db);
-    await setFirstJobBody(fixture, 'fn(() => { throw new Error("e2e failure"); })');
+    await updateFirstJob(fixture, { body: 'fn(() => { throw new Error("e2e failure"); })' });
     const { runId } = await enqueue(fixture);
     const run = await waitForFinish(runId);
     expect(run).toMatchObject({ state: 'failed', errorType: 'JobError' });
   });
+
+  it('fetches the credential from the server and runs with it', async () => {
+    const db = server.database.db;
+    const fixture = await createWorkflowFixture(db, {
+      credentialBody: { user: 'ana', password: 'e2e-secret-password' },
+      vault: server.vault,
+    });
+    await updateFirstJob(fixture, {
+      body: 'fn(s => ({ ...s, a: true, user: s.configuration.user }))',
+    });
+    const { runId } = await enqueue(fixture);
+    expect(await waitForFinish(runId)).toMatchObject({ state: 'success' });
+    const [first] = await stepsOf(runId);
+    const output = await dataclipBody(first!.steps.outputDataclipId);
+    expect(output).toMatchObject({ user: 'ana' });
+    expect(output).not.toHaveProperty('configuration');
+    const logs = await db.select().from(schema.logLines).where(eq(schema.logLines.runId, runId));
+    expect(JSON.stringify(logs)).not.toContain('e2e-secret-password');
+  });
+
+  it('reports a job that crashes as crashed', async () => {
+    const fixture = await createWorkflowFixture(server.database.db);
+    await updateFirstJob(fixture, { body: 'fn(s => notDefinedAnywhere(s))' });
+    const { runId } = await enqueue(fixture);
+    expect(await waitForFinish(runId)).toMatchObject({ state: 'crashed' });
+  });
+
+  it('kills a run over its time limit', async () => {
+    const fixture = await createWorkflowFixture(server.database.db);
+    await updateFirstJob(fixture, { body: 'fn(s => new Promise(() => {}))' });
+    const { runId } = await enqueue(fixture, { run_timeout_ms: 1000 });
+    expect(await waitForFinish(runId)).toMatchObject({
+      state: 'killed',
+      errorType: 'TimeoutError',
+    });
+  });
+
+  it('reports an adaptor that cannot be installed as exception', async () => {
+    const fixture = await createWorkflowFixture(server.database.db);
+    await updateFirstJob(fixture, { adaptor: '@openfn/language-common@0.0.0-does-not-exist' });
+    const { runId } = await enqueue(fixture);
+    expect(await waitForFinish(runId, 60_000)).toMatchObject({
+      state: 'exception',
+      errorType: 'AutoinstallError',
+    });
+  }, 90_000);
 
   it('is refused with a wrong WORKER_SECRET, and says so', async () => {
     const lines: LoggedLine[] = [];
