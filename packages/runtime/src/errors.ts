@@ -6,6 +6,8 @@ import type { ErrorType, ExitReason } from './types.js';
 export class RunError extends Error {
   readonly type: ErrorType;
   readonly severity: ExitReason;
+  /** Where in the job source it happened (1-based line and column), when known. */
+  pos?: { line: number; column: number };
 
   constructor(type: ErrorType, severity: ExitReason, message: string, options?: ErrorOptions) {
     super(message, options);

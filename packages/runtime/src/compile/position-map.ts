@@ -27,16 +27,22 @@ export function createPositionRecorder(): {
   };
 }
 
-/** The source position of the last mapped node at or before `line:column` of compiled code. */
+/**
+ * The source position for `line:column` of compiled code: the last mapped node at or before
+ * it on the same line, else the first one after it on that line (V8 often points at the start
+ * of a statement or at `new`, which astring does not map), else the last one on an earlier line.
+ */
 export function sourcePosition(
   map: PositionMap,
   line: number,
   column: number,
 ): { line: number; column: number } | undefined {
-  let found: PositionMap[number] | undefined;
+  let before: PositionMap[number] | undefined;
+  let after: PositionMap[number] | undefined;
   for (const entry of map) {
-    if (entry[0] < line || (entry[0] === line && entry[1] <= column)) found = entry;
-    else if (entry[0] > line) break;
+    if (entry[0] < line || (entry[0] === line && entry[1] <= column)) before = entry;
+    else if (entry[0] === line && !after) after = entry;
   }
+  const found = before && before[0] === line ? before : (after ?? before);
   return found ? { line: found[2], column: found[3] } : undefined;
 }

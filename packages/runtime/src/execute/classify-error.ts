@@ -49,6 +49,21 @@ export function isFromAdaptorCode(thrown: unknown): boolean {
   return false;
 }
 
+/**
+ * Line and column (1-based) of the first job-code frame of an error's stack, in the job
+ * script's own coordinates.
+ */
+export function jobFramePosition(thrown: unknown): { line: number; column: number } | undefined {
+  const stack = (thrown as { stack?: unknown } | null)?.stack;
+  if (typeof stack !== 'string') return undefined;
+  for (const frame of stack.split('\n').slice(1)) {
+    if (!frame.includes(JOB_FILE_PREFIX)) continue;
+    const match = /:(\d+):(\d+)\)?\s*$/.exec(frame);
+    if (match) return { line: Number(match[1]), column: Number(match[2]) };
+  }
+  return undefined;
+}
+
 export interface ClassifyOptions {
   /** True when thrown while an operation ran (only then can it be an adaptor's error). */
   inOperation: boolean;

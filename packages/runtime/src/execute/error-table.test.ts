@@ -44,7 +44,7 @@ describe('errors and reasons', () => {
       error_message: message,
     });
     expect(step).toMatchObject({ reason: 'fail', error_type: 'JobError', error_message: message });
-    expect(step?.output_state?.errors).toEqual({
+    expect(step?.output_state?.errors).toMatchObject({
       job: { source: 'runtime', name: 'JobError', type: 'JobError', severity: 'fail', message },
     });
   });
@@ -57,13 +57,15 @@ describe('errors and reasons', () => {
     ],
     ['RangeError', 'fn(s => { new Array(-1); return s; });', 'RangeError: Invalid array length'],
   ])('%s in job code → fail RuntimeError', async (subtype, source, message) => {
-    const { result, step } = await run(source);
+    const { result, step } = await run(`fn(s => s);\n${source}`);
     expect(result).toMatchObject({
       reason: 'fail',
       error_type: 'RuntimeError',
       error_message: message,
     });
-    expect(step?.output_state?.errors).toMatchObject({ job: { type: 'RuntimeError', subtype } });
+    expect(step?.output_state?.errors).toMatchObject({
+      job: { type: 'RuntimeError', subtype, pos: { line: 2 } },
+    });
   });
 
   it('error thrown inside adaptor code → fail AdaptorError', async () => {

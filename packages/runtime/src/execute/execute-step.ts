@@ -94,6 +94,7 @@ export async function executeStep(input: StepInput, env: StepEnvironment): Promi
       jobContext,
       linker: { adaptorsDir: env.adaptorsDir, allowList: env.allowList, pinned },
       operations: compiled.operations,
+      positions: compiled.positions,
       timeoutMs: env.timeoutMs,
     });
   } catch (thrown) {
@@ -102,7 +103,8 @@ export async function executeStep(input: StepInput, env: StepEnvironment): Promi
     error.message = String(scrub([error.message])[0]);
     // The state the job started from (as far as it changed it) is the step's output.
     result = state;
-    env.log('error', 'R/T', [`${error.type}: ${error.message}`], stepId);
+    const where = error.pos ? ` (line ${error.pos.line}:${error.pos.column})` : '';
+    env.log('error', 'R/T', [`${error.type}: ${error.message}${where}`], stepId);
     if (error.severity === 'fail') {
       const errors = (typeof result.errors === 'object' && result.errors) || {};
       result.errors = { ...errors, [job.id]: serializeError(error, scrub) };

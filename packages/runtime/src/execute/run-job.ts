@@ -2,21 +2,28 @@
 // in the step's vm context, then runs its operations through the adaptor's `execute` (or a
 // plain chain when the module has none). Every failure leaves here as a typed RunError.
 import vm from 'node:vm';
+import { type PositionMap, sourcePosition } from '../compile/position-map.js';
 import type { OperationInfo } from '../compile/top-level-operations.js';
 import {
   AdaptorError,
   CompileError,
   ImportError,
   JobError,
+  RunError,
   RuntimeCrash,
   TimeoutError,
 } from '../errors.js';
 import type { State } from '../types.js';
 import { isStateObject } from './assemble-state.js';
-import { classifyError, errorMessage, JOB_FILE_PREFIX } from './classify-error.js';
+import {
+  classifyError,
+  errorMessage,
+  JOB_FILE_PREFIX,
+  jobFramePosition,
+} from './classify-error.js';
 import type { JobContext } from './job-context.js';
 import { type LinkerOptions, loadModule, type ModuleNamespace } from './module-linker.js';
-import { moduleToScript } from './module-to-script.js';
+import { moduleToScript, SCRIPT_HEADER_LINES } from './module-to-script.js';
 
 type Operation = (state: State) => unknown;
 
@@ -28,6 +35,8 @@ export interface RunJobOptions {
   linker: LinkerOptions;
   /** Where each operation came from, for error messages. */
   operations?: OperationInfo[];
+  /** Compiled-code → source positions (see compile()). */
+  positions?: PositionMap;
   /** Stops synchronous loops (vm timeout) and a job that never settles. */
   timeoutMs?: number;
 }
@@ -131,44 +140,62 @@ async function withTimeout<T>(promise: Promise<T>, timeoutMs: number | undefined
   }
 }
 
+/** Give an error thrown by job code the source position it was thrown at. */
+function locate(error: unknown, options: RunJobOptions): unknown {
+  if (!(error instanceof RunError) || error.pos || error instanceof AdaptorError) return error;
+  const frame = jobFramePosition((error as { cause?: unknown }).cause);
+  if (!frame || !options.positions) return error;
+  const position = sourcePosition(
+    options.positions,
+    frame.line - SCRIPT_HEADER_LINES,
+    frame.column - 1,
+  );
+  if (position) error.pos = { line: position.line, column: position.column + 1 };
+  return error;
+}
+
 /** Run the job on `state`; resolves to the final state or rejects with a RunError. */
 export async function runJob(state: State, options: RunJobOptions): Promise<State> {
   return withTimeout(
-    (async () => {
-      const exports = await evaluateModule(options);
-      const operations = exports.default;
-      if (!Array.isArray(operations)) {
-        throw new RuntimeCrash(
-          'ValidationError',
-          `${options.jobName}: the job module must export an array of operations (got ${describe(operations)})`,
-        );
-      }
-      const notFunction = operations.findIndex((op) => typeof op !== 'function');
-      if (notFunction !== -1) {
-        const info = options.operations?.[notFunction];
-        throw new RuntimeCrash(
-          'ValidationError',
-          `${options.jobName}: ${info ? `${info.name}() on line ${info.line}` : `operation ${notFunction + 1}`} is ${describe(operations[notFunction])}, not an operation`,
-        );
-      }
-      const wrapped = (operations as Operation[]).map((op, i) => wrapOperation(op, i, options));
-      const execute = exports.execute;
-
-      let result: unknown;
-      try {
-        const pipeline =
-          typeof execute === 'function' ? (execute(...wrapped) as Operation) : chain(...wrapped);
-        result = await pipeline(state);
-      } catch (error) {
-        throw classifyError(error, { inOperation: true, timeoutMs: options.timeoutMs });
-      }
-      if (!isStateObject(result)) {
-        throw new JobError(
-          `${options.jobName} finished with ${describe(result)} instead of a state object`,
-        );
-      }
-      return result;
-    })(),
+    runJobUntimed(state, options).catch((error: unknown) => {
+      throw locate(error, options);
+    }),
     options.timeoutMs,
   );
+}
+
+async function runJobUntimed(state: State, options: RunJobOptions): Promise<State> {
+  const exports = await evaluateModule(options);
+  const operations = exports.default;
+  if (!Array.isArray(operations)) {
+    throw new RuntimeCrash(
+      'ValidationError',
+      `${options.jobName}: the job module must export an array of operations (got ${describe(operations)})`,
+    );
+  }
+  const notFunction = operations.findIndex((op) => typeof op !== 'function');
+  if (notFunction !== -1) {
+    const info = options.operations?.[notFunction];
+    throw new RuntimeCrash(
+      'ValidationError',
+      `${options.jobName}: ${info ? `${info.name}() on line ${info.line}` : `operation ${notFunction + 1}`} is ${describe(operations[notFunction])}, not an operation`,
+    );
+  }
+  const wrapped = (operations as Operation[]).map((op, i) => wrapOperation(op, i, options));
+  const execute = exports.execute;
+
+  let result: unknown;
+  try {
+    const pipeline =
+      typeof execute === 'function' ? (execute(...wrapped) as Operation) : chain(...wrapped);
+    result = await pipeline(state);
+  } catch (error) {
+    throw classifyError(error, { inOperation: true, timeoutMs: options.timeoutMs });
+  }
+  if (!isStateObject(result)) {
+    throw new JobError(
+      `${options.jobName} finished with ${describe(result)} instead of a state object`,
+    );
+  }
+  return result;
 }

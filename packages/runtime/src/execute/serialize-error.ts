@@ -12,6 +12,8 @@ export interface SerializedError {
   severity: ExitReason;
   message: string;
   subtype?: string;
+  /** Where in the job source (1-based line and column). */
+  pos?: { line: number; column: number };
   /** For an AdaptorError: the operation it happened in, and its line in the job. */
   operation?: string;
   line?: number;
@@ -33,6 +35,7 @@ export function serializeError(error: RunError, scrub: Scrubber): SerializedErro
     severity: error.severity,
     message: error.message,
     ...('subtype' in error ? { subtype: String(error.subtype) } : {}),
+    ...(error.pos ? { pos: error.pos } : {}),
     ...(error instanceof AdaptorError && error.operation
       ? { operation: error.operation, line: error.line }
       : {}),
