@@ -5,8 +5,8 @@
 // sandbox, no IPC), the ceiling one core reaches when nothing is isolated.
 //
 // Run: npm run build -w @lightning/protocol -w @lightning/runtime -w @lightning/worker
-//      node bench/runtime-pool.js              (BENCH_SECONDS=10 POOL_SIZE=<cores> MAX_RUNS_PER_CHILD=100)
-import { cpus } from 'node:os';
+//      node bench/runtime-pool.js              (BENCH_SECONDS=10 POOL_SIZE=<cores> MAX_RUNS_PER_CHILD=1000)
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { executePlan, installAdaptor } from '../packages/runtime/dist/index.js';
 import { createPool } from '../packages/worker/dist/pool/index.js';
@@ -14,7 +14,8 @@ import { printHardware } from './hardware.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const POOL_SIZE = Number(process.env.POOL_SIZE ?? cpus().length);
-const MAX_RUNS_PER_CHILD = Number(process.env.MAX_RUNS_PER_CHILD ?? 100);
+// The pool's own default (1000) unless set.
+const MAX_RUNS_PER_CHILD = Number(process.env.MAX_RUNS_PER_CHILD ?? 1000);
 const ADAPTOR = '@openfn/language-common@3.3.4';
 const adaptorsDir = fileURLToPath(new URL('../.cache/adaptors', import.meta.url));
 
@@ -71,6 +72,11 @@ function report(label, m) {
 }
 
 printHardware();
+console.log(
+  `load     ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (1/5/15 min; other work on the machine skews both figures)`,
+);
 await installAdaptor(ADAPTOR, { adaptorsDir });
 
 // Reference: inline, unsandboxed, one process.
