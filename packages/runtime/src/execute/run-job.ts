@@ -60,7 +60,10 @@ async function evaluateModule(options: RunJobOptions): Promise<ModuleNamespace> 
     dynamicImport: (specifier: unknown) => Promise<ModuleNamespace>,
   ) => Promise<void>;
   try {
-    const script = new vm.Script(source, { filename: `${JOB_FILE_PREFIX}${options.jobName}` });
+    // The name only helps someone reading a raw stack; keep it free of `:` and line breaks,
+    // which would confuse the line:column parsing of stack frames.
+    const filename = `${JOB_FILE_PREFIX}${options.jobName.replace(/[^\w .-]/g, '_')}`;
+    const script = new vm.Script(source, { filename });
     moduleFunction = script.runInContext(options.jobContext.context);
   } catch (error) {
     throw new CompileError(`${options.jobName}: ${errorMessage(error)}`);
