@@ -114,8 +114,7 @@ async function ingest(
   }
   if (!target.trigger.enabled) return reply.status(403).send(DISABLED_BODY);
 
-  const raw = stream ? await readBodyWithin(stream, deps.maxBodyBytes) : Buffer.alloc(0);
-  const body = parseWebhookBody(raw, request.headers['content-type']);
+  const body = await readWebhookBody(stream, deps.maxBodyBytes, request.headers['content-type']);
   const metadata: HttpRequestMetadata = {
     method: request.method,
     path: ['i', ...path.split('/').filter(Boolean)],
@@ -131,6 +130,19 @@ async function ingest(
   reply.header('x-meta-work-order-id', stored.workOrderId);
   if (stored.runId) reply.header('x-meta-run-id', stored.runId);
   return reply.send({ work_order_id: stored.workOrderId });
+}
+
+/**
+ * Reads and parses the body in a frame of its own, so the raw bytes are garbage as soon as the
+ * parsed value exists: a large body is not held twice while the work order is stored.
+ */
+async function readWebhookBody(
+  stream: Readable | undefined,
+  limit: number,
+  contentType: string | undefined,
+): Promise<unknown> {
+  const raw = stream ? await readBodyWithin(stream, limit) : Buffer.alloc(0);
+  return parseWebhookBody(raw, contentType);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
