@@ -100,7 +100,10 @@ const pendingCredentials = new Map<
 >();
 let nextRequestId = 1;
 const snapshot = () => snapshotIntrinsics([['console', hostConsole]]);
-let checkIntrinsics = snapshot();
+// Taken once the child is ready (below), and again whenever a run first imports an adaptor:
+// what an adaptor's own module code sets up (undici registers a global dispatcher) is not the
+// job's doing.
+let checkIntrinsics: () => boolean = () => true;
 
 process.on('message', (raw: ParentMessage) => {
   if (raw.type === 'credential') {
@@ -125,10 +128,11 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<vo
     });
   let result: RunResult;
   try {
-    await freezeAdaptorExports(
+    const hasImported = await freezeAdaptorExports(
       (Array.isArray(plan.jobs) ? plan.jobs : []).map((job) => job.adaptor),
       adaptorsDir,
     );
+    if (hasImported) checkIntrinsics = snapshot();
     result = await executePlan(plan, input, {
       adaptorsDir,
       loadCredential,
@@ -155,12 +159,14 @@ const frozenAdaptors = new Set<string>();
  * URL, so the same module instance), and freeze its exports and their prototypes first.
  * Deeper module state stays reachable: that residual risk is why children are also recycled.
  */
-async function freezeAdaptorExports(specs: string[], adaptorsDir: string): Promise<void> {
+async function freezeAdaptorExports(specs: string[], adaptorsDir: string): Promise<boolean> {
   const { adaptorEntry, adaptorPath } = runtime;
-  if (!adaptorEntry || !adaptorPath) return;
+  if (!adaptorEntry || !adaptorPath) return false;
+  let hasImported = false;
   for (const spec of specs) {
     if (!spec || frozenAdaptors.has(spec)) continue;
     frozenAdaptors.add(spec);
+    hasImported = true;
     let namespace: Record<string, unknown>;
     try {
       namespace = await import(pathToFileURL(adaptorEntry(adaptorPath(spec, adaptorsDir))).href);
@@ -169,6 +175,7 @@ async function freezeAdaptorExports(specs: string[], adaptorsDir: string): Promi
     }
     for (const value of Object.values(namespace)) freezeExport(value);
   }
+  return hasImported;
 }
 
 function freezeExport(value: unknown): void {
@@ -188,5 +195,6 @@ function freezeExport(value: unknown): void {
 // Adaptors recent runs used: importing them now keeps a fresh child's first run from paying for it.
 const [preloadDir, ...preloadSpecs] = process.argv.slice(3);
 if (preloadDir && preloadSpecs.length > 0) await freezeAdaptorExports(preloadSpecs, preloadDir);
+checkIntrinsics = snapshot();
 
 post({ type: 'ready', rss: process.memoryUsage.rss() });

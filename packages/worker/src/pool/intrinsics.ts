@@ -104,13 +104,16 @@ function settleLazyGlobals(): void {
  */
 export function snapshotIntrinsics(extra: [string, object][] = []): () => boolean {
   settleLazyGlobals();
-  const targets = [...watched, ...extra];
-  const before = targets.map(([, target]) => fingerprint(target as object));
-  const prototypes = targets.map(([, target]) => Reflect.getPrototypeOf(target as object));
+  // A frozen object cannot change (or be unfrozen): under `--frozen-intrinsics` that is most of
+  // the list, and skipping them keeps the per-run check cheap (~0.26 ms → a few µs per run).
+  const targets = [...watched, ...extra]
+    .map(([, target]) => target as object)
+    .filter((target) => !Object.isFrozen(target));
+  const before = targets.map((target) => fingerprint(target));
+  const prototypes = targets.map((target) => Reflect.getPrototypeOf(target));
   return () =>
     targets.every(
-      ([, target], i) =>
-        Reflect.getPrototypeOf(target as object) === prototypes[i] &&
-        isSame(before[i]!, fingerprint(target as object)),
+      (target, i) =>
+        Reflect.getPrototypeOf(target) === prototypes[i] && isSame(before[i]!, fingerprint(target)),
     );
 }
