@@ -1,7 +1,7 @@
 // The `lightning` command, run as a real process from source (tsx), as an operator would.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -206,4 +206,76 @@ describe('lightning rotate-encryption-key', () => {
     ).toEqual(['v1', 'v2', 'v3']);
     await database.close();
   }, 90_000);
+});
+
+describe('lightning execute', () => {
+  const adaptors = join(ROOT, '.cache', 'adaptors');
+  const files = (contents: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'lightning-execute-'));
+    for (const [name, text] of Object.entries(contents)) writeFileSync(join(dir, name), text);
+    return dir;
+  };
+
+  it('runs a job with a real adaptor, credential in configuration, and prints the output state', async () => {
+    const dir = files({
+      'job.js':
+        'fn(state => { console.log("n is", state.data.n); return { ...state, data: { doubled: state.data.n * 2, user: state.configuration.username } }; });',
+      'state.json': '{"data": {"n": 21}}',
+      'credential.json': '{"username": "ada", "password": "pw-not-to-print"}',
+    });
+    const { code, stdout, stderr } = await run(
+      [
+        'execute',
+        join(dir, 'job.js'),
+        '-a',
+        '@openfn/language-common@3.3.4',
+        '-s',
+        join(dir, 'state.json'),
+        '-c',
+        join(dir, 'credential.json'),
+      ],
+      baseEnv(dataDir, { ADAPTORS_PATH: adaptors }),
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ data: { doubled: 42, user: 'ada' } });
+    expect(stderr).toMatch(/\[JOB\] INFO\s+n is 21/);
+    expect(stdout + stderr).not.toContain('pw-not-to-print');
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('exits 1 with the reason and error type when the job fails', async () => {
+    const dir = files({ 'job.js': 'fn(() => { throw new Error("no patients today"); });' });
+    const { code, stderr } = await run(
+      ['execute', join(dir, 'job.js'), '-a', '@openfn/language-common@3.3.4'],
+      baseEnv(dataDir, { ADAPTORS_PATH: adaptors }),
+    );
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/fail: JobError: .*no patients today/);
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('says which file is wrong for a missing job or a non-JSON state', async () => {
+    const dir = files({ 'job.js': 'fn(s => s);', 'state.json': '{"data": ' });
+    const missing = await run(
+      ['execute', join(dir, 'nope.js'), '-a', '@openfn/language-common@3.3.4'],
+      baseEnv(dataDir),
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read the job file ".*nope\.js": no such file/);
+    const badState = await run(
+      [
+        'execute',
+        join(dir, 'job.js'),
+        '-a',
+        '@openfn/language-common@3.3.4',
+        '-s',
+        join(dir, 'state.json'),
+      ],
+      baseEnv(dataDir),
+    );
+    expect(badState.code).toBe(1);
+    expect(badState.stderr).toMatch(/--state .*state\.json is not valid JSON/);
+    expect(badState.stderr).not.toMatch(/\n\s+at /);
+    rmSync(dir, { recursive: true, force: true });
+  });
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerExecuteCommand } from './commands/execute.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerRotateCommand } from './commands/rotate.js';
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerMigrateCommand(program);
   registerKeyCommands(program);
   registerRotateCommand(program);
+  registerExecuteCommand(program);
 }

@@ -1,39 +1,123 @@
-import { createLogger, startServer } from '@lightning/server';
+import {
+  createLogger,
+  type RunningServer,
+  type config as serverConfig,
+  startServer,
+} from '@lightning/server';
+import { createWorker, type Worker } from '@lightning/worker';
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { loadCommandConfig } from '../environment.js';
 
-/** `start` (embedded, all-in-one) and `server` (one server node). */
+/** `start` (embedded, all-in-one), `server` (one server node) and `worker` (one worker process). */
 export function registerServerCommands(program: Command): void {
   program
     .command('start')
     .description(
-      'Start a complete instance: server and embedded database (PGlite unless DATABASE_URL is set)',
+      'Start a complete instance: server, embedded database (PGlite unless DATABASE_URL is set) and one worker',
     )
-    .action(() => runServer('embedded'));
+    .action(() => runInstance('embedded'));
 
   program
     .command('server')
     .description('Start one server node (web app, API, webhooks, worker socket)')
-    .action(() => runServer('server'));
+    .action(() => runInstance('server'));
+
+  program
+    .command('worker')
+    .description(
+      'Start one worker: connects to WORKER_LIGHTNING_SERVICE_URL, claims and executes runs',
+    )
+    .action(() => runWorker());
 }
 
-async function runServer(purpose: 'embedded' | 'server'): Promise<void> {
+function workerFor(config: serverConfig.Config, logger: Logger, serviceUrl: string): Worker {
+  const { workers } = config;
+  if (!workers.secret) throw new Error('WORKER_SECRET is required to start a worker');
+  return createWorker({
+    serviceUrl,
+    secret: workers.secret,
+    lightningPublicKey: workers.lightningPublicKeyPem,
+    capacity: workers.capacity,
+    name: workers.name,
+    adaptorsDir: workers.adaptorsPath,
+    maxRunMemoryMb: workers.maxRunMemoryMb,
+    maxRunDurationSeconds: workers.maxRunDurationSeconds,
+    logger: logger.child({ component: 'worker' }),
+  });
+}
+
+async function runInstance(purpose: 'embedded' | 'server'): Promise<void> {
   const { config, warnings } = loadCommandConfig(purpose);
   const logger = createLogger(config.logLevel);
   for (const warning of warnings) logger.warn(warning);
-  const server = await startServer({ config, logger });
 
-  // Graceful shutdown: stop accepting connections, let in-flight requests finish, close the
-  // database. A second signal forces the exit.
+  // Signals are handled from the first moment: a SIGTERM during start-up waits for what has
+  // started, then stops it.
+  let server: RunningServer | undefined;
+  let worker: Worker | undefined;
+  const started = (async () => {
+    server = await startServer({ config, logger });
+    // The embedded instance runs one worker next to the server, over the same socket protocol as
+    // a separate worker would (loopback), so both modes share one code path.
+    if (purpose === 'embedded') {
+      worker = workerFor(config, logger, embeddedServiceUrl(server, config));
+      await worker.start();
+      logger.info({ capacity: config.workers.capacity }, 'embedded worker started');
+    }
+  })();
+  onStopSignal(logger, async () => {
+    await started.catch(() => {});
+    await worker?.stop();
+    await server?.close();
+  });
+  await started;
+}
+
+function embeddedServiceUrl(server: RunningServer, config: serverConfig.Config): string {
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const listen = config.http.listenAddress;
+  const host = listen === '0.0.0.0' || listen === '::' ? '127.0.0.1' : listen;
+  return `ws://${host.includes(':') ? `[${host}]` : host}:${port}/worker`;
+}
+
+async function runWorker(): Promise<void> {
+  const { config, warnings } = loadCommandConfig('worker');
+  const logger = createLogger(config.logLevel);
+  for (const warning of warnings) logger.warn(warning);
+  if (!config.workers.lightningPublicKeyPem) {
+    logger.warn(
+      'WORKER_LIGHTNING_PUBLIC_KEY is not set: run tokens are not verified by this worker',
+    );
+  }
+  const worker = workerFor(config, logger, config.workers.serviceUrl);
+  const started = worker.start();
+  onStopSignal(logger, async () => {
+    await started.catch(() => {});
+    await worker.stop();
+  });
+  await started;
+  logger.info(
+    { serviceUrl: config.workers.serviceUrl, capacity: config.workers.capacity },
+    'worker started',
+  );
+}
+
+/**
+ * Graceful shutdown: on SIGTERM/SIGINT run `stop` (finish in-flight work, close connections),
+ * then exit 0. A second signal forces the exit.
+ */
+function onStopSignal(logger: Logger, stop: () => Promise<void>): void {
   let stopping = false;
-  const stop = (signal: string) => {
+  const handle = (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, 'forced exit');
       process.exit(1);
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    server.close().then(
+    stop().then(
       () => process.exit(0),
       (error) => {
         logger.error({ err: error }, 'error while shutting down');
@@ -41,6 +125,6 @@ async function runServer(purpose: 'embedded' | 'server'): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => handle('SIGTERM'));
+  process.on('SIGINT', () => handle('SIGINT'));
 }
