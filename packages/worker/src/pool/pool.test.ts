@@ -40,6 +40,9 @@ describe('a run in the warm pool', () => {
     expect(recorder.events[0]?.type).toBe('run:start');
     expect(expectWellFormed(recorder.events).reason).toBe('success');
     expect(recorder.text()).toContain('hello');
+    // The worker's default limits are the ones the run states.
+    expect(recorder.text()).toContain('Memory limit: 500mb');
+    expect(recorder.text()).toContain('Timeout: 300s');
   });
 
   it('hands the credential to the job from the parent and keeps it out of the output', async () => {

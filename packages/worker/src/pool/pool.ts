@@ -321,7 +321,16 @@ export function createPool(options: PoolOptions): Pool {
     const message: ParentMessage = {
       type: 'run',
       runId: run.id,
-      plan: run.plan,
+      // The limits in force, so the runtime's first log lines state them (and derive its
+      // state-size limit from the memory limit) even when the plan left them to the worker.
+      plan: {
+        ...run.plan,
+        options: {
+          ...run.plan.options,
+          run_timeout_ms: run.timeoutMs,
+          run_memory_limit_mb: run.memoryLimitMb,
+        },
+      },
       input: run.input,
       adaptorsDir: options.adaptorsDir,
     };
