@@ -16,7 +16,10 @@
 // partial indexes on available runs (a few dozen rows); in-flight runs (bounded by the workers'
 // total capacity) are counted from their own partial index; the concurrency check counts at most
 // `limit` earlier runs of one workflow. Saturated workflows are skipped with a hashed NOT IN.
+import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import pg from 'pg';
 import { type Database, queryRows } from '../db/index.js';
 
 /** The queue wildcard of a claim's `queues`: any queue not named before it. */
@@ -84,18 +87,7 @@ interface ClaimRound {
 }
 
 async function claimOnce(db: Database, options: ClaimOptions, head: number): Promise<ClaimRound> {
-  const statement = claimStatement(options, head);
-  const rows = options.workMem
-    ? await db.transaction(async (tx) => {
-        // SET LOCAL: the claim's sorts and hashes get CLAIM_WORK_MEM without changing the
-        // connection's setting for whoever uses it next. A session setting of the pool would
-        // leak; a transaction-local one ends with the claim.
-        await tx.execute(sql`SELECT set_config('work_mem', ${options.workMem}, true)`);
-        return queryRows<ClaimRow>(tx as unknown as Database, statement);
-      })
-    : // Without work_mem there is nothing to scope: the single statement is its own transaction,
-      // one round trip instead of four.
-      await queryRows<ClaimRow>(db, statement);
+  const rows = await runClaimStatement(db, claimStatement(options, head), options.workMem);
   const row = rows[0];
   const runs = (parseJson(row?.runs) ?? []).map((run) => ({
     id: run.id,
@@ -104,6 +96,51 @@ async function claimOnce(db: Database, options: ClaimOptions, head: number): Pro
     options: run.options ?? {},
   }));
   return { runs, largestHead: Number(row?.largest_head ?? 0) };
+}
+
+const dialect = new PgDialect();
+
+async function runClaimStatement(
+  db: Database,
+  statement: SQL,
+  workMem: string | undefined,
+): Promise<ClaimRow[]> {
+  const pool = (db as unknown as { $client?: unknown }).$client;
+  if (pool instanceof pg.Pool) {
+    // On PostgreSQL the statement is prepared (named) once per connection: parsing and analysing
+    // ~5 KB of SQL on every claim cost about as much as executing it. Measured on the 2-core
+    // machine: plan 0.9 ms + execution 0.7 ms against a 100,000-run backlog.
+    const { sql: text, params } = dialect.sqlToQuery(statement);
+    const query = {
+      name: `lightning_claim_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`,
+      text,
+      values: params,
+    };
+    // Without work_mem there is nothing to scope: the single statement is its own transaction,
+    // one round trip instead of four.
+    if (!workMem) return (await pool.query<ClaimRow>(query)).rows;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // SET LOCAL: the claim's sorts and hashes get CLAIM_WORK_MEM without changing the
+      // connection's setting for whoever uses it next.
+      await client.query(`SELECT set_config('work_mem', $1, true)`, [workMem]);
+      const result = await client.query<ClaimRow>(query);
+      await client.query('COMMIT');
+      return result.rows;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+  // PGlite (one connection, no prepared-statement cache to speak of): through Drizzle.
+  if (!workMem) return queryRows<ClaimRow>(db, statement);
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT set_config('work_mem', ${workMem}, true)`);
+    return queryRows<ClaimRow>(tx as unknown as Database, statement);
+  });
 }
 
 interface ClaimRow extends Record<string, unknown> {
@@ -123,6 +160,18 @@ function parseJson(value: ClaimRow['runs'] | undefined): RawClaimedRun[] | null 
   return typeof value === 'string' ? (JSON.parse(value) as RawClaimedRun[]) : value;
 }
 
+/**
+ * Numbers of the statement's shape (limits, ranks) are written into its text rather than passed
+ * as parameters: the statement is prepared once per connection and may run with a generic plan,
+ * and a generic plan that sees `LIMIT $1` guesses a large limit and may prefer reading the whole
+ * backlog. With the numbers in the text, each distinct shape is its own prepared statement.
+ * They come from validated integers (config, claim payload), never from free text.
+ */
+function int(value: number): SQL {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`not an integer: ${value}`);
+  return sql.raw(String(value));
+}
+
 /** The claim statement; exported for EXPLAIN in benchmarks. */
 export function claimStatement(options: ClaimOptions, head: number): SQL {
   const queues =
@@ -131,34 +180,39 @@ export function claimStatement(options: ClaimOptions, head: number): SQL {
   const wildcardRank = queues.indexOf(ANY_QUEUE);
   const limit = options.perWorkflowLimit;
 
+  // A run's place in the worker's queue order: the position of its queue if named, else the
+  // position of `*`.
+  const queueRank =
+    named.length > 0
+      ? sql`CASE queue ${sql.join(
+          named.map((queue) => sql`WHEN ${queue} THEN ${int(queues.indexOf(queue))}`),
+          sql` `,
+        )} ELSE ${int(Math.max(wildcardRank, 0))} END`
+      : int(Math.max(wildcardRank, 0));
+
   // One index range per named queue (runs_available_queue_index: queue, priority, inserted_at),
-  // and for `*` one range over every other queue (runs_available_index: priority, inserted_at).
-  // Each is LIMITed on its own, so the planner walks an index from its head and stops: the
-  // backlog behind it is never read.
+  // and for `*` one range over all queues (runs_available_index: priority, inserted_at). Each is
+  // LIMITed on its own, so the planner walks an index from its head and stops: the backlog
+  // behind it is never read. The `*` range does not skip the named queues' runs (a filter there
+  // would read past every waiting manual run, which sort first by priority); a run found by both
+  // ranges is kept once, with its own queue's rank.
   const heads: SQL[] = named.map(
-    (
-      queue,
-    ) => sql`(SELECT id, workflow_id, priority, inserted_at, ${queues.indexOf(queue)}::int AS queue_rank
+    (queue, range) => sql`(SELECT id, workflow_id, priority, inserted_at,
+               ${int(queues.indexOf(queue))} AS queue_rank, ${int(range)} AS range
         FROM runs
         WHERE state = 'available' AND queue = ${queue}
           AND workflow_id NOT IN (SELECT workflow_id FROM blocked)
         ORDER BY priority, inserted_at
-        LIMIT ${head})`,
+        LIMIT ${int(head)})`,
   );
   if (wildcardRank >= 0) {
-    const namedArray =
-      named.length > 0
-        ? sql`ARRAY[${sql.join(
-            named.map((queue) => sql`${queue}`),
-            sql`, `,
-          )}]::text[]`
-        : sql`ARRAY[]::text[]`;
-    heads.push(sql`(SELECT id, workflow_id, priority, inserted_at, ${wildcardRank}::int AS queue_rank
+    heads.push(sql`(SELECT id, workflow_id, priority, inserted_at,
+               (${queueRank}) AS queue_rank, ${int(heads.length)} AS range
         FROM runs
-        WHERE state = 'available' AND queue <> ALL (${namedArray})
+        WHERE state = 'available'
           AND workflow_id NOT IN (SELECT workflow_id FROM blocked)
         ORDER BY priority, inserted_at
-        LIMIT ${head})`);
+        LIMIT ${int(head)})`);
   }
 
   return sql`
@@ -194,10 +248,13 @@ blocked AS (
   SELECT l.workflow_id
   FROM in_flight_limits l
   LEFT JOIN partition_in_flight pf ON pf.partition_id = l.partition_id
-  WHERE l.n >= ${limit} OR pf.n >= l.concurrency
+  WHERE l.n >= ${int(limit)} OR pf.n >= l.concurrency
+),
+head_ranges AS (
+  ${sql.join(heads, sql`\nUNION ALL\n`)}
 ),
 head AS (
-  ${sql.join(heads, sql`\nUNION ALL\n`)}
+  SELECT DISTINCT ON (id) * FROM head_ranges ORDER BY id, queue_rank
 ),
 -- Rank of each candidate within its workflow, in claim order. The head is a prefix of the global
 -- order, so its restriction to one workflow is a prefix of that workflow's order: these ranks are
@@ -217,7 +274,7 @@ eligible AS (
   LEFT JOIN partition_in_flight pf
     ON pf.partition_id = (CASE WHEN w.concurrency IS NOT NULL THEN w.id ELSE w.project_id END)
   -- Fairness: in flight plus earlier candidates of the same workflow stay within the limit.
-  WHERE rk.rank_in_workflow + coalesce(f.n, 0) <= ${limit}
+  WHERE rk.rank_in_workflow + coalesce(f.n, 0) <= ${int(limit)}
     -- Concurrency: a run is eligible only if it is among the first (limit - in flight) available
     -- runs of its partition by age. Every claimer computes the same set from its snapshot, and
     -- the lock below takes each run once, so concurrent claimers together never exceed the
@@ -253,7 +310,7 @@ locked AS (
   JOIN eligible e ON e.id = r.id
   WHERE r.state = 'available'
   ORDER BY e.queue_rank, e.priority, e.inserted_at
-  LIMIT ${options.demand}
+  LIMIT ${int(options.demand)}
   FOR UPDATE OF r SKIP LOCKED
 ),
 claimed AS (
@@ -265,7 +322,7 @@ claimed AS (
 )
 SELECT
   (SELECT json_agg(claimed) FROM claimed) AS runs,
-  (SELECT count(*) FROM head GROUP BY queue_rank ORDER BY 1 DESC LIMIT 1) AS largest_head`;
+  (SELECT count(*) FROM head_ranges GROUP BY range ORDER BY 1 DESC LIMIT 1) AS largest_head`;
 }
 
 /**
