@@ -192,7 +192,9 @@ export function createPool(options: PoolOptions): Pool {
       // Spawn or IPC failure: make sure the process is gone; 'exit' does the rest.
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after stderr has been read to the end, and V8's
+    // "JavaScript heap out of memory" report is on stderr.
+    child.on('close', (code, signal) => {
       onExit();
       onChildExit(slot, code, signal);
     });
