@@ -8,13 +8,7 @@ import { queryRows } from '../db/index.js';
 import { installErrorHandler } from '../http/error-handler.js';
 import { createWorkOrder } from '../runs/index.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
-import {
-  addWebhookAuthMethodToTrigger,
-  createWebhookAuthMethod,
-  createWorkflow,
-  provisionProject,
-  updateWorkflow,
-} from '../workflows/index.js';
+import { createWorkflow, provisionProject, updateWorkflow } from '../workflows/index.js';
 import { registerWebhookRoutes, type WebhookDependencies } from './webhook.js';
 
 let server: TestServer;
@@ -150,20 +144,26 @@ describe('webhook ingestion', () => {
 
   it('answers 401 without credentials and 404 with wrong ones when auth methods are set', async () => {
     const { projectId, triggerId } = await webhookWorkflow();
-    const apiMethod = await createWebhookAuthMethod(db(), server.vault, {
-      projectId,
-      name: 'key',
-      authType: 'api',
-    });
-    const basicMethod = await createWebhookAuthMethod(db(), server.vault, {
-      projectId,
-      name: 'basic',
-      authType: 'basic',
-      username: 'lab',
-      password: 'correct horse',
-    });
-    await addWebhookAuthMethodToTrigger(db(), triggerId, apiMethod.id);
-    await addWebhookAuthMethodToTrigger(db(), triggerId, basicMethod.id);
+    const create = async (method: Record<string, string>) => {
+      const response = await fetch(
+        `${server.baseUrl}/api/projects/${projectId}/webhook_auth_methods`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(method),
+        },
+      );
+      expect(response.status).toBe(201);
+      const { data } = (await response.json()) as { data: { id: string; api_key?: string } };
+      const attached = await fetch(
+        `${server.baseUrl}/api/triggers/${triggerId}/webhook_auth_methods/${data.id}`,
+        { method: 'PUT' },
+      );
+      expect(attached.status).toBe(204);
+      return data;
+    };
+    const apiMethod = await create({ name: 'key', auth_type: 'api' });
+    await create({ name: 'basic', auth_type: 'basic', username: 'lab', password: 'correct horse' });
     const basic = (user: string, password: string) =>
       `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -192,6 +192,19 @@ describe('webhook ingestion', () => {
       expect(workOrder.request.headers).not.toHaveProperty('authorization');
       expect(workOrder.request.headers).not.toHaveProperty('x-api-key');
     }
+  });
+
+  it('refuses to delete a trigger that started runs (409), nothing changed', async () => {
+    const { triggerId, workflow } = await webhookWorkflow();
+    expect((await post(`/i/${triggerId}`, {})).status).toBe(200);
+    const response = await fetch(`${server.baseUrl}/api/workflows/${workflow.id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...workflow, triggers: [], edges: [], lock_version: 1 }),
+    });
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { error: string }).error).toMatch(/disable the trigger/);
+    expect((await post(`/i/${triggerId}`, {})).status).toBe(200);
   });
 
   it('answers 415 for a body that does not parse for its content type', async () => {

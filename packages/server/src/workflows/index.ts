@@ -20,6 +20,7 @@ export {
   createWebhookAuthMethod,
   findWebhookTarget,
   listEnabledCronTargets,
+  listWebhookAuthMethods,
   removeWebhookAuthMethodFromTrigger,
   type WebhookAuthMethod,
   type WebhookAuthMethodInput,

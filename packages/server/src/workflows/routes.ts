@@ -7,8 +7,15 @@ import type { ServerContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
 import { describeProject, provisionProject, toYaml } from './provision.js';
 import { getWorkflow, listWorkflows } from './read.js';
+import { assertProjectExists } from './save.js';
 import { listSnapshots } from './snapshots.js';
-import { parseWorkflowInput } from './validation.js';
+import { parseWorkflowInput, zodFieldErrors } from './validation.js';
+import {
+  addWebhookAuthMethodToTrigger,
+  createWebhookAuthMethod,
+  listWebhookAuthMethods,
+  removeWebhookAuthMethodFromTrigger,
+} from './webhook-triggers.js';
 import { createWorkflow, deleteWorkflow, updateWorkflow } from './workflows.js';
 
 const uuidParam = z.guid();
@@ -80,6 +87,83 @@ export async function registerWorkflowRoutes(
         db,
         pathId(request.params.id, 'Workflow'),
         query.success ? query.data.lock_version : undefined,
+      );
+      return reply.status(204).send();
+    },
+  );
+
+  // ── Webhook auth methods ──────────────────────────────────────────────────────────────────────
+
+  const authMethodSchema = z.discriminatedUnion('auth_type', [
+    z.strictObject({
+      name: z.string(),
+      auth_type: z.literal('basic'),
+      username: z.string(),
+      password: z.string(),
+    }),
+    z.strictObject({
+      name: z.string(),
+      auth_type: z.literal('api'),
+      api_key: z.string().optional(),
+    }),
+  ]);
+
+  app.get<{ Params: { project_id: string } }>(
+    '/api/projects/:project_id/webhook_auth_methods',
+    async (request) => ({
+      data: await listWebhookAuthMethods(db, pathId(request.params.project_id, 'Project')),
+    }),
+  );
+
+  app.post<{ Params: { project_id: string } }>(
+    '/api/projects/:project_id/webhook_auth_methods',
+    async (request, reply) => {
+      const projectId = pathId(request.params.project_id, 'Project');
+      const parsed = authMethodSchema.safeParse(request.body ?? {});
+      if (!parsed.success) {
+        throw new HttpError(400, 'The webhook auth method is malformed', {
+          errors: zodFieldErrors(parsed.error),
+        });
+      }
+      await assertProjectExists(db, projectId);
+      const input = parsed.data;
+      const method = await createWebhookAuthMethod(
+        db,
+        context.vault,
+        input.auth_type === 'basic'
+          ? {
+              projectId,
+              name: input.name,
+              authType: 'basic',
+              username: input.username,
+              password: input.password,
+            }
+          : { projectId, name: input.name, authType: 'api', apiKey: input.api_key },
+      );
+      // The secret is shown in this answer only; it is stored encrypted.
+      return reply.status(201).send({ data: method });
+    },
+  );
+
+  app.put<{ Params: { trigger_id: string; id: string } }>(
+    '/api/triggers/:trigger_id/webhook_auth_methods/:id',
+    async (request, reply) => {
+      await addWebhookAuthMethodToTrigger(
+        db,
+        pathId(request.params.trigger_id, 'Trigger'),
+        pathId(request.params.id, 'Webhook auth method'),
+      );
+      return reply.status(204).send();
+    },
+  );
+
+  app.delete<{ Params: { trigger_id: string; id: string } }>(
+    '/api/triggers/:trigger_id/webhook_auth_methods/:id',
+    async (request, reply) => {
+      await removeWebhookAuthMethodFromTrigger(
+        db,
+        pathId(request.params.trigger_id, 'Trigger'),
+        pathId(request.params.id, 'Webhook auth method'),
       );
       return reply.status(204).send();
     },

@@ -332,6 +332,13 @@ export function rethrowConstraintError(error: unknown, prefix = ''): never {
   const cause = (error as { cause?: { code?: string; constraint?: string } })?.cause;
   const pgCode = code ?? cause?.code;
   const pgConstraint = constraint ?? cause?.constraint;
+  if (pgCode === '23514' && pgConstraint === 'runs_starting_node_check') {
+    // Runs keep pointing at the trigger or job they started from; Lightning never deletes a
+    // trigger either (its type is changed, or it is disabled).
+    throw new ConflictError(
+      'A trigger or job this save removes has started runs, so it cannot be deleted: disable the trigger (or keep the job) instead',
+    );
+  }
   if (pgCode === '23505') {
     const field =
       pgConstraint === 'jobs_workflow_id_name_index'

@@ -53,6 +53,13 @@ const workflowInputSchema = z.strictObject({
   ...workflowFieldsSchema,
   /** The version the client last read; required on update, ignored on create. */
   lock_version: z.number().int().nonnegative().optional(),
+  /** On create, a client-chosen id; on update, ignored (the id is the one in the URL). */
+  id: id.optional(),
+  // Fields a GET returns, accepted and ignored so a client can send back what it read.
+  project_id: z.string().optional(),
+  inserted_at: z.string().optional(),
+  updated_at: z.string().optional(),
+  deleted_at: z.string().nullable().optional(),
 });
 
 export type WorkflowInput = z.infer<typeof workflowInputSchema>;

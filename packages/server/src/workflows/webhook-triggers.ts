@@ -243,3 +243,31 @@ export async function listEnabledCronTargets(db: Database): Promise<CronTarget[]
     snapshotId: row.snapshot_id,
   }));
 }
+
+/** A project's webhook auth methods, without their secrets, each with the triggers it protects. */
+export async function listWebhookAuthMethods(
+  db: Database,
+  projectId: string,
+): Promise<(WebhookAuthMethod & { trigger_ids: string[] })[]> {
+  const rows = await queryRows<{
+    id: string;
+    name: string;
+    auth_type: 'basic' | 'api';
+    trigger_ids: string[] | null;
+  }>(
+    db,
+    sql`SELECT m.id, m.name, m.auth_type,
+          array_agg(tm.trigger_id) FILTER (WHERE tm.trigger_id IS NOT NULL) AS trigger_ids
+        FROM webhook_auth_methods m
+        LEFT JOIN trigger_webhook_auth_methods tm ON tm.webhook_auth_method_id = m.id
+        WHERE m.project_id = ${projectId} AND m.scheduled_deletion IS NULL
+        GROUP BY m.id ORDER BY m.inserted_at, m.id`,
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    project_id: projectId,
+    name: row.name,
+    auth_type: row.auth_type,
+    trigger_ids: row.trigger_ids ?? [],
+  }));
+}

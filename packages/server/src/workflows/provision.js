@@ -1,0 +1,325 @@
+// Provisioning: a whole project (its workflows with jobs, triggers and edges) as one document, the
+// surface of OpenFn's CLI `deploy` and `pull` (reference/lightning-server-facts.md §6).
+//
+// POST upserts by the ids the client chose, in one transaction: items the document names are
+// created or updated (fields it leaves out keep their stored value), items with `"delete": true`
+// are removed, items it does not mention are kept. Every workflow is validated as it will be after
+// the merge, and all problems of all workflows are reported together before anything is written.
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import { schema } from '../db/index.js';
+import { HttpError, NotFoundError, ValidationError } from '../http/errors.js';
+import { withGraphs } from './read.js';
+import {
+  assertLockVersion,
+  checkGraphAgainstDatabase,
+  graphFingerprint,
+  lockWorkflow,
+  rethrowConstraintError,
+  toGraph,
+  writeWorkflow,
+} from './save.js';
+import {
+  addError,
+  edgeInputSchema,
+  jobInputSchema,
+  normalizeEdge,
+  normalizeJob,
+  normalizeTrigger,
+  triggerInputSchema,
+  validateWorkflowGraph,
+  zodFieldErrors,
+} from './validation.js';
+import { softDeleteWorkflow } from './workflows.js';
+
+const { projects, workflows, projectCredentials, credentials, users } = schema;
+// Read-only fields a `GET /api/provision/:id` document carries; accepted back and ignored, so a
+// pulled document can be deployed unchanged.
+const readOnly = {
+  inserted_at: z.string().optional(),
+  updated_at: z.string().optional(),
+};
+const deletable = { delete: z.boolean().optional() };
+const id = z.guid({ error: 'must be a UUID' });
+const provisionWorkflowSchema = z.strictObject({
+  id,
+  name: z.string().optional(),
+  lock_version: z.number().int().nonnegative().optional(),
+  concurrency: z.number().int().nullable().optional(),
+  enable_job_logs: z.boolean().optional(),
+  // Items are named by the client's ids; an item being deleted needs nothing but its id, and one
+  // being updated only the fields that change, so the other fields are checked after the merge.
+  jobs: z
+    .array(jobInputSchema.extend({ id, ...deletable, ...readOnly }).partial({ name: true }))
+    .optional(),
+  triggers: z.array(triggerInputSchema.extend({ id, ...deletable, ...readOnly })).optional(),
+  edges: z
+    .array(
+      edgeInputSchema.extend({ id, ...deletable, ...readOnly }).partial({ target_job_id: true }),
+    )
+    .optional(),
+  ...deletable,
+  ...readOnly,
+  deleted_at: z.string().nullable().optional(),
+});
+const provisionDocumentSchema = z.strictObject({
+  id: z.guid({ error: 'must be a UUID' }),
+  name: z.string(),
+  description: z.string().nullable().optional(),
+  project_credentials: z
+    .array(
+      z.strictObject({
+        id: z.guid({ error: 'must be a UUID' }),
+        name: z.string().optional(),
+        owner: z.string().optional(),
+        ...deletable,
+      }),
+    )
+    .optional(),
+  collections: z.array(z.unknown()).optional(),
+  workflows: z.array(provisionWorkflowSchema).optional(),
+  ...readOnly,
+});
+/**
+ * Creates or updates a project from a provisioning document, all or nothing, and returns the
+ * stored document. 400 for a malformed document, 422 listing every rule broken, 409 for a stale
+ * workflow lock_version.
+ */
+export async function provisionProject(db, body) {
+  const parsed = provisionDocumentSchema.safeParse(body ?? {});
+  if (!parsed.success) {
+    throw new HttpError(400, 'The provisioning document is malformed', {
+      errors: zodFieldErrors(parsed.error),
+    });
+  }
+  const document = parsed.data;
+  try {
+    await db.transaction(async (tx) => {
+      await applyDocument(tx, document);
+    });
+  } catch (error) {
+    rethrowConstraintError(error);
+  }
+  return describeProject(db, document.id);
+}
+async function applyDocument(tx, document) {
+  const errors = {};
+  if (!document.name.trim()) addError(errors, 'name', 'must not be blank');
+  if ((document.description ?? '').length > 240) {
+    addError(errors, 'description', 'must be at most 240 characters');
+  }
+  if ((document.collections ?? []).length > 0) {
+    addError(errors, 'collections', 'collections cannot be provisioned yet: send an empty list');
+  }
+  const [project] = await tx
+    .select()
+    .from(projects)
+    .where(eq(projects.id, document.id))
+    .for('update');
+  // Project credentials are created in the credentials context; here a document may only name
+  // those already shared with the project.
+  const credentialIds = new Set(
+    project
+      ? (
+          await tx
+            .select({ id: projectCredentials.id })
+            .from(projectCredentials)
+            .where(eq(projectCredentials.projectId, project.id))
+        ).map((row) => row.id)
+      : [],
+  );
+  (document.project_credentials ?? []).forEach((credential, i) => {
+    if (!credential.delete && !credentialIds.has(credential.id)) {
+      addError(
+        errors,
+        `project_credentials[${i}].id`,
+        'is not a credential of this project: share the credential with the project first',
+      );
+    }
+  });
+  const names = new Map();
+  const saves = [];
+  const deletions = [];
+  for (const [i, item] of (document.workflows ?? []).entries()) {
+    const prefix = `workflows[${i}].`;
+    const existing = await lockWorkflow(tx, item.id);
+    if (existing && (existing.projectId !== document.id || existing.deletedAt)) {
+      addError(
+        errors,
+        `${prefix}id`,
+        existing.deletedAt ? 'is a deleted workflow' : 'belongs to another project',
+      );
+      continue;
+    }
+    if (item.delete) {
+      if (existing) {
+        assertLockVersion(existing, item.lock_version);
+        deletions.push(existing.id);
+      }
+      continue;
+    }
+    if (existing) assertLockVersion(existing, item.lock_version);
+    if (!existing && item.name === undefined) {
+      addError(errors, `${prefix}name`, 'is required for a new workflow');
+      continue;
+    }
+    const current = existing ? (await withGraphs(tx, [existing]))[0] : undefined;
+    const { graph, origins, missing } = mergeWorkflow(current, item);
+    for (const path of missing) addError(errors, prefix + path, 'is required for a new item');
+    const other = names.get(graph.name);
+    if (other !== undefined) {
+      addError(errors, `${prefix}name`, `"${graph.name}" is also the name of workflows[${other}]`);
+    } else names.set(graph.name, i);
+    const problems = {
+      ...validateWorkflowGraph(graph),
+      ...(await checkGraphAgainstDatabase(tx, document.id, item.id, graph)),
+    };
+    for (const [path, messages] of Object.entries(problems)) {
+      for (const message of messages) addError(errors, prefix + remapPath(path, origins), message);
+    }
+    if (!current || graphFingerprint(toGraph(current)) !== graphFingerprint(graph)) {
+      saves.push({ existing, id: item.id, graph });
+    }
+  }
+  if (Object.keys(errors).length > 0) {
+    throw new ValidationError('The provisioning document is not valid; nothing was saved', errors);
+  }
+  if (!project) {
+    await tx.insert(projects).values({
+      id: document.id,
+      name: document.name.trim(),
+      description: document.description ?? null,
+    });
+  } else if (
+    project.name !== document.name.trim() ||
+    (document.description !== undefined && project.description !== document.description)
+  ) {
+    await tx
+      .update(projects)
+      .set({
+        name: document.name.trim(),
+        description:
+          document.description === undefined ? project.description : document.description,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(projects.id, project.id));
+  }
+  // Deletions first: a deleted workflow frees its name for a workflow created in the same document.
+  for (const id of deletions) await softDeleteWorkflow(tx, id);
+  for (const [position, save] of saves.entries()) {
+    await writeWorkflow(tx, {
+      position,
+      projectId: document.id,
+      existing: save.existing,
+      id: save.id,
+      graph: save.graph,
+    });
+  }
+}
+/**
+ * The workflow as it will be after applying `item` to `current`: mentioned items replace stored
+ * ones field by field, `delete: true` removes, unmentioned ones stay. `origins` remembers where
+ * each resulting item came from (its index in the document, or its id when only stored), so
+ * error paths name the document's fields.
+ */
+function mergeWorkflow(current, item) {
+  const origins = { jobs: [], triggers: [], edges: [] };
+  const missing = [];
+  const merge = (kind, stored, incoming, normalize, required) => {
+    const byId = new Map(stored.map((value) => [value.id, value]));
+    const result = [];
+    const mentioned = new Set();
+    for (const [index, value] of (incoming ?? []).entries()) {
+      if (value.id) mentioned.add(value.id);
+      if (value.delete) continue;
+      const { delete: _delete, ...fields } = value;
+      const base = value.id ? byId.get(value.id) : undefined;
+      const cleaned = Object.fromEntries(
+        Object.entries(fields).filter(([key]) => key !== 'inserted_at' && key !== 'updated_at'),
+      );
+      const merged = { ...(base ?? {}), ...cleaned };
+      if (merged[required] === undefined) {
+        missing.push(`${kind}[${index}].${required}`);
+        continue;
+      }
+      result.push(normalize(merged));
+      origins[kind].push(index);
+    }
+    for (const value of stored) {
+      if (mentioned.has(value.id)) continue;
+      result.push(value);
+      origins[kind].push(value.id);
+    }
+    return result;
+  };
+  const graph = {
+    name: (item.name ?? current?.name ?? '').trim(),
+    concurrency: item.concurrency !== undefined ? item.concurrency : (current?.concurrency ?? null),
+    enable_job_logs: item.enable_job_logs ?? current?.enable_job_logs ?? true,
+    jobs: merge('jobs', current?.jobs ?? [], item.jobs, normalizeJob, 'name'),
+    triggers: merge('triggers', current?.triggers ?? [], item.triggers, normalizeTrigger, 'id'),
+    edges: merge('edges', current?.edges ?? [], item.edges, normalizeEdge, 'target_job_id'),
+  };
+  return { graph, origins, missing };
+}
+/** `jobs[3].name` of the merged graph → `jobs[1].name` of the document (or `jobs(<id>)`). */
+function remapPath(path, origins) {
+  return path.replace(/^(jobs|triggers|edges)\[(\d+)\]/, (match, kind, index) => {
+    const origin = origins[kind][Number(index)];
+    if (origin === undefined) return match;
+    return typeof origin === 'number' ? `${kind}[${origin}]` : `${kind}(${origin})`;
+  });
+}
+/** Drops null and undefined values, as Lightning's provisioning JSON does. */
+function compact(value) {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, field]) => field !== null && field !== undefined),
+  );
+}
+/** The provisioning document of a project (live workflows only), as `GET /api/provision/:id`. */
+export async function describeProject(db, id) {
+  const [project] = await db.select().from(projects).where(eq(projects.id, id));
+  if (!project) throw new NotFoundError(`Project ${id} not found`);
+  const rows = await db
+    .select()
+    .from(workflows)
+    .where(and(eq(workflows.projectId, id), isNull(workflows.deletedAt)))
+    .orderBy(asc(workflows.insertedAt), asc(workflows.id));
+  const graphs = await withGraphs(db, rows);
+  const credentialRows = await db
+    .select({ id: projectCredentials.id, name: credentials.name, owner: users.email })
+    .from(projectCredentials)
+    .innerJoin(credentials, eq(credentials.id, projectCredentials.credentialId))
+    .innerJoin(users, eq(users.id, credentials.userId))
+    .where(eq(projectCredentials.projectId, id))
+    .orderBy(asc(projectCredentials.insertedAt));
+  return compact({
+    id: project.id,
+    name: project.name,
+    description: project.description,
+    inserted_at: project.insertedAt,
+    updated_at: project.updatedAt,
+    project_credentials: credentialRows,
+    collections: [],
+    workflows: graphs.map((workflow) =>
+      compact({
+        id: workflow.id,
+        name: workflow.name,
+        lock_version: workflow.lock_version,
+        concurrency: workflow.concurrency,
+        enable_job_logs: workflow.enable_job_logs,
+        inserted_at: workflow.inserted_at,
+        updated_at: workflow.updated_at,
+        jobs: workflow.jobs.map((job) => compact(job)),
+        triggers: workflow.triggers.map((trigger) => compact(trigger)),
+        edges: workflow.edges.map((edge) => compact(edge)),
+      }),
+    ),
+  });
+}
+/** The document as YAML (`GET /api/provision/:id?format=yaml`); parses back to the same JSON. */
+export function toYaml(document) {
+  return stringify(document, { lineWidth: 0 });
+}
+//# sourceMappingURL=provision.js.map

@@ -1,0 +1,165 @@
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { HttpError } from '../http/errors.js';
+import { describeProject, provisionProject, toYaml } from './provision.js';
+import { getWorkflow, listWorkflows } from './read.js';
+import { assertProjectExists } from './save.js';
+import { listSnapshots } from './snapshots.js';
+import { parseWorkflowInput, zodFieldErrors } from './validation.js';
+import {
+  addWebhookAuthMethodToTrigger,
+  createWebhookAuthMethod,
+  listWebhookAuthMethods,
+  removeWebhookAuthMethodFromTrigger,
+} from './webhook-triggers.js';
+import { createWorkflow, deleteWorkflow, updateWorkflow } from './workflows.js';
+
+const uuidParam = z.guid();
+/** The id in a path parameter, or 404 (a malformed id cannot name anything). */
+function pathId(value, what) {
+  if (!uuidParam.safeParse(value).success) throw new HttpError(404, `${what} ${value} not found`);
+  return value;
+}
+const lockVersionQuery = z.object({ lock_version: z.coerce.number().int().optional() });
+export async function registerWorkflowRoutes(app, context) {
+  const { db } = context;
+  app.get('/api/workflows', async () => ({ data: await listWorkflows(db) }));
+  app.get('/api/projects/:project_id/workflows', async (request) => ({
+    data: await listWorkflows(db, { projectId: pathId(request.params.project_id, 'Project') }),
+  }));
+  app.post('/api/projects/:project_id/workflows', async (request, reply) => {
+    const projectId = pathId(request.params.project_id, 'Project');
+    const input = parseWorkflowInput(request.body);
+    const workflow = await createWorkflow(db, projectId, input);
+    return reply.status(201).header('location', `/api/workflows/${workflow.id}`).send({
+      data: workflow,
+    });
+  });
+  app.get('/api/workflows/:id', async (request) => ({
+    data: await getWorkflow(db, pathId(request.params.id, 'Workflow')),
+  }));
+  app.get('/api/workflows/:id/snapshots', async (request) => {
+    const id = pathId(request.params.id, 'Workflow');
+    await getWorkflow(db, id);
+    return { data: await listSnapshots(db, id) };
+  });
+  const update = async (request) => {
+    const input = parseWorkflowInput(request.body);
+    if (input.lock_version === undefined) {
+      throw new HttpError(400, 'The workflow document is malformed', {
+        errors: {
+          lock_version: ['is required: send the lock_version of the workflow you edited'],
+        },
+      });
+    }
+    return { data: await updateWorkflow(db, pathId(request.params.id, 'Workflow'), input) };
+  };
+  app.put('/api/workflows/:id', update);
+  app.patch('/api/workflows/:id', update);
+  app.delete('/api/workflows/:id', async (request, reply) => {
+    const query = lockVersionQuery.safeParse(request.query);
+    await deleteWorkflow(
+      db,
+      pathId(request.params.id, 'Workflow'),
+      query.success ? query.data.lock_version : undefined,
+    );
+    return reply.status(204).send();
+  });
+  // ── Webhook auth methods ──────────────────────────────────────────────────────────────────────
+  const authMethodSchema = z.discriminatedUnion('auth_type', [
+    z.strictObject({
+      name: z.string(),
+      auth_type: z.literal('basic'),
+      username: z.string(),
+      password: z.string(),
+    }),
+    z.strictObject({
+      name: z.string(),
+      auth_type: z.literal('api'),
+      api_key: z.string().optional(),
+    }),
+  ]);
+  app.get('/api/projects/:project_id/webhook_auth_methods', async (request) => ({
+    data: await listWebhookAuthMethods(db, pathId(request.params.project_id, 'Project')),
+  }));
+  app.post('/api/projects/:project_id/webhook_auth_methods', async (request, reply) => {
+    const projectId = pathId(request.params.project_id, 'Project');
+    const parsed = authMethodSchema.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      throw new HttpError(400, 'The webhook auth method is malformed', {
+        errors: zodFieldErrors(parsed.error),
+      });
+    }
+    await assertProjectExists(db, projectId);
+    const input = parsed.data;
+    const method = await createWebhookAuthMethod(
+      db,
+      context.vault,
+      input.auth_type === 'basic'
+        ? {
+            projectId,
+            name: input.name,
+            authType: 'basic',
+            username: input.username,
+            password: input.password,
+          }
+        : { projectId, name: input.name, authType: 'api', apiKey: input.api_key },
+    );
+    // The secret is shown in this answer only; it is stored encrypted.
+    return reply.status(201).send({ data: method });
+  });
+  app.put('/api/triggers/:trigger_id/webhook_auth_methods/:id', async (request, reply) => {
+    await addWebhookAuthMethodToTrigger(
+      db,
+      pathId(request.params.trigger_id, 'Trigger'),
+      pathId(request.params.id, 'Webhook auth method'),
+    );
+    return reply.status(204).send();
+  });
+  app.delete('/api/triggers/:trigger_id/webhook_auth_methods/:id', async (request, reply) => {
+    await removeWebhookAuthMethodFromTrigger(
+      db,
+      pathId(request.params.trigger_id, 'Trigger'),
+      pathId(request.params.id, 'Webhook auth method'),
+    );
+    return reply.status(204).send();
+  });
+  // ── Provisioning (the surface of OpenFn's CLI `deploy` / `pull`) ─────────────────────────────
+  await app.register(async (scope) => {
+    // A document may also be posted as YAML, the format `GET …?format=yaml` returns.
+    scope.addContentTypeParser(
+      ['application/yaml', 'application/x-yaml', 'text/yaml'],
+      { parseAs: 'string' },
+      (_request, text, done) => {
+        try {
+          done(null, parseYaml(text));
+        } catch (error) {
+          done(new HttpError(400, `The YAML document cannot be parsed: ${error.message}`));
+        }
+      },
+    );
+    scope.post('/api/provision', async (request, reply) => {
+      const document = await provisionProject(db, request.body);
+      return reply
+        .status(201)
+        .header('location', `/api/provision/${document.id}`)
+        .send({ data: document });
+    });
+  });
+  const describe = async (id, yaml, reply) => {
+    const document = await describeProject(db, pathId(id, 'Project'));
+    if (yaml) return reply.type('text/yaml; charset=utf-8').send(toYaml(document));
+    return reply.send({ data: document });
+  };
+  app.get('/api/provision/yaml', (request, reply) => describe(request.query.id, true, reply));
+  app.get('/api/provision/:project_id', (request, reply) => {
+    let id = request.params.project_id;
+    let yaml = request.query.format === 'yaml';
+    if (id.endsWith('.yaml')) {
+      id = id.slice(0, -'.yaml'.length);
+      yaml = true;
+    }
+    return describe(id, yaml, reply);
+  });
+}
+//# sourceMappingURL=routes.js.map

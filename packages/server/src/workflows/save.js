@@ -1,0 +1,324 @@
+// Saving a workflow: its own fields and its whole graph (jobs, triggers, edges) replace what was
+// stored, in one transaction that also bumps lock_version and writes the snapshot of the new version.
+//
+// Optimistic locking: the save names the lock_version it was based on; the workflow row is locked
+// (FOR UPDATE) and compared, so of two editors who read the same version, the second to save gets
+// 409 instead of silently overwriting the first. A save that changes nothing is a no-op: no new
+// version, no snapshot.
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray, isNull, ne, notInArray, sql } from 'drizzle-orm';
+import { schema } from '../db/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../http/errors.js';
+import { withGraphs } from './read.js';
+import { insertSnapshot } from './snapshots.js';
+import { addError } from './validation.js';
+
+const { workflows, jobs, triggers, workflowEdges, projectCredentials, projects } = schema;
+/** Sorted, canonical text of a graph: equal texts mean a save would change nothing. */
+export function graphFingerprint(graph) {
+  const byId = (items) => [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return JSON.stringify([
+    graph.name,
+    graph.concurrency,
+    graph.enable_job_logs,
+    byId(graph.jobs),
+    byId(graph.triggers),
+    byId(graph.edges),
+  ]);
+}
+/** The live graph of a stored workflow, in the shape a save carries. */
+export function toGraph(workflow) {
+  return {
+    name: workflow.name,
+    concurrency: workflow.concurrency,
+    enable_job_logs: workflow.enable_job_logs,
+    jobs: workflow.jobs,
+    triggers: workflow.triggers,
+    edges: workflow.edges,
+  };
+}
+/** Locks and loads a workflow row inside the caller's transaction. */
+export async function lockWorkflow(db, id) {
+  const [row] = await db.select().from(workflows).where(eq(workflows.id, id)).for('update');
+  return row;
+}
+/**
+ * The rules that need the database: ids not taken by another workflow, credentials of this project,
+ * a workflow name unique in the project. Errors are keyed with `prefix` like the static ones.
+ */
+export async function checkGraphAgainstDatabase(db, projectId, workflowId, graph, prefix = '') {
+  const errors = {};
+  const foreign = async (table, items, kind) => {
+    if (items.length === 0) return;
+    const taken = await db
+      .select({ id: table.id })
+      .from(table)
+      .where(
+        and(
+          inArray(
+            table.id,
+            items.map((item) => item.id),
+          ),
+          ne(table.workflowId, workflowId),
+        ),
+      );
+    const takenIds = new Set(taken.map((row) => row.id));
+    items.forEach((item, i) => {
+      if (takenIds.has(item.id)) {
+        addError(errors, `${prefix}${kind}[${i}].id`, 'belongs to another workflow');
+      }
+    });
+  };
+  await foreign(jobs, graph.jobs, 'jobs');
+  await foreign(triggers, graph.triggers, 'triggers');
+  await foreign(workflowEdges, graph.edges, 'edges');
+  const credentialIds = [
+    ...new Set(graph.jobs.map((job) => job.project_credential_id).filter((id) => id !== null)),
+  ];
+  if (credentialIds.length > 0) {
+    const known = await db
+      .select({ id: projectCredentials.id })
+      .from(projectCredentials)
+      .where(
+        and(
+          inArray(projectCredentials.id, credentialIds),
+          eq(projectCredentials.projectId, projectId),
+        ),
+      );
+    const knownIds = new Set(known.map((row) => row.id));
+    graph.jobs.forEach((job, i) => {
+      if (job.project_credential_id && !knownIds.has(job.project_credential_id)) {
+        addError(
+          errors,
+          `${prefix}jobs[${i}].project_credential_id`,
+          'must be a credential of this project',
+        );
+      }
+    });
+  }
+  const [sameName] = await db
+    .select({ id: workflows.id })
+    .from(workflows)
+    .where(
+      and(
+        eq(workflows.projectId, projectId),
+        eq(workflows.name, graph.name),
+        ne(workflows.id, workflowId),
+        isNull(workflows.deletedAt),
+      ),
+    );
+  if (sameName) {
+    addError(
+      errors,
+      `${prefix}name`,
+      `"${graph.name}" is the name of another workflow of this project`,
+    );
+  }
+  return errors;
+}
+/**
+ * Writes the workflow row (new lock_version), its graph and the snapshot. Must run inside a
+ * transaction after validation; returns the new lock version.
+ */
+export async function writeWorkflow(db, options) {
+  const { graph, existing } = options;
+  let workflowId;
+  let lockVersion;
+  if (existing) {
+    workflowId = existing.id;
+    lockVersion = existing.lockVersion + 1;
+    await db
+      .update(workflows)
+      .set({
+        name: graph.name,
+        concurrency: graph.concurrency,
+        enableJobLogs: graph.enable_job_logs,
+        lockVersion,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(workflows.id, workflowId));
+  } else {
+    workflowId = options.id ?? randomUUID();
+    lockVersion = 1;
+    await db.insert(workflows).values({
+      id: workflowId,
+      insertedAt: sql`now() + ${options.position ?? 0} * interval '1 microsecond'`,
+      projectId: options.projectId,
+      name: graph.name,
+      concurrency: graph.concurrency,
+      enableJobLogs: graph.enable_job_logs,
+      lockVersion,
+    });
+  }
+  await writeGraph(db, workflowId, graph);
+  // The snapshot copies the rows as stored (and ordered) now, so it reads exactly like the live
+  // workflow of the same version.
+  await insertSnapshot(db, workflowId, lockVersion, toGraph(await loadWorkflow(db, workflowId)));
+  return workflowId;
+}
+/**
+ * Replaces the stored graph with `graph`: rows missing from it are deleted, the others upserted.
+ * An upsert leaves a row (and its updated_at) untouched when nothing in it changed; the cron
+ * scheduler relies on a trigger's updated_at moving only when the trigger itself changes.
+ */
+async function writeGraph(db, workflowId, graph) {
+  // Lists are read in inserted_at order; rows inserted together get one microsecond apart so a new
+  // workflow reads back in the order it was written.
+  const position = (i) => sql`now() + ${i} * interval '1 microsecond'`;
+  const keep = (items) => (items.length > 0 ? items.map((item) => item.id) : [randomUUID()]);
+  // Edges first: deleting a job or trigger would cascade to its edges anyway, but an edge kept in
+  // the graph must not be removed by that cascade, so removed jobs go only after edges are settled.
+  await db
+    .delete(workflowEdges)
+    .where(
+      and(
+        eq(workflowEdges.workflowId, workflowId),
+        notInArray(workflowEdges.id, keep(graph.edges)),
+      ),
+    );
+  await db
+    .delete(jobs)
+    .where(and(eq(jobs.workflowId, workflowId), notInArray(jobs.id, keep(graph.jobs))));
+  await db
+    .delete(triggers)
+    .where(and(eq(triggers.workflowId, workflowId), notInArray(triggers.id, keep(graph.triggers))));
+  if (graph.jobs.length > 0) {
+    await db
+      .insert(jobs)
+      .values(
+        graph.jobs.map((job, i) => ({
+          id: job.id,
+          workflowId,
+          insertedAt: position(i),
+          name: job.name,
+          body: job.body,
+          adaptor: job.adaptor,
+          projectCredentialId: job.project_credential_id,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: jobs.id,
+        set: {
+          name: sql`excluded.name`,
+          body: sql`excluded.body`,
+          adaptor: sql`excluded.adaptor`,
+          projectCredentialId: sql`excluded.project_credential_id`,
+          updatedAt: sql`now()`,
+        },
+        setWhere: sql`(jobs.name, jobs.body, jobs.adaptor, jobs.project_credential_id) IS DISTINCT FROM (excluded.name, excluded.body, excluded.adaptor, excluded.project_credential_id)`,
+      });
+  }
+  if (graph.triggers.length > 0) {
+    await db
+      .insert(triggers)
+      .values(
+        graph.triggers.map((trigger, i) => ({
+          id: trigger.id,
+          workflowId,
+          insertedAt: position(i),
+          type: trigger.type,
+          enabled: trigger.enabled,
+          cronExpression: trigger.cron_expression,
+          webhookReply: trigger.webhook_reply,
+          customPath: trigger.custom_path,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: triggers.id,
+        set: {
+          type: sql`excluded.type`,
+          enabled: sql`excluded.enabled`,
+          cronExpression: sql`excluded.cron_expression`,
+          webhookReply: sql`excluded.webhook_reply`,
+          customPath: sql`excluded.custom_path`,
+          updatedAt: sql`now()`,
+        },
+        setWhere: sql`(triggers.type, triggers.enabled, triggers.cron_expression, triggers.webhook_reply, triggers.custom_path) IS DISTINCT FROM (excluded.type, excluded.enabled, excluded.cron_expression, excluded.webhook_reply, excluded.custom_path)`,
+      });
+  }
+  if (graph.edges.length > 0) {
+    await db
+      .insert(workflowEdges)
+      .values(
+        graph.edges.map((edge, i) => ({
+          id: edge.id,
+          workflowId,
+          insertedAt: position(i),
+          sourceJobId: edge.source_job_id,
+          sourceTriggerId: edge.source_trigger_id,
+          targetJobId: edge.target_job_id,
+          conditionType: edge.condition_type,
+          conditionExpression: edge.condition_expression,
+          conditionLabel: edge.condition_label,
+          enabled: edge.enabled,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: workflowEdges.id,
+        set: {
+          sourceJobId: sql`excluded.source_job_id`,
+          sourceTriggerId: sql`excluded.source_trigger_id`,
+          targetJobId: sql`excluded.target_job_id`,
+          conditionType: sql`excluded.condition_type`,
+          conditionExpression: sql`excluded.condition_expression`,
+          conditionLabel: sql`excluded.condition_label`,
+          enabled: sql`excluded.enabled`,
+          updatedAt: sql`now()`,
+        },
+      });
+  }
+}
+/** 404 unless the project exists. */
+export async function assertProjectExists(db, projectId) {
+  const [row] = await db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(eq(projects.id, projectId));
+  if (!row) throw new NotFoundError(`Project ${projectId} not found`);
+}
+/** 409 when the client's version is not the stored one. */
+export function assertLockVersion(row, expected) {
+  if (expected !== undefined && expected !== row.lockVersion) {
+    throw new ConflictError(
+      `Workflow "${row.name}" was changed by someone else: you edited version ${expected}, it is now at version ${row.lockVersion}. Reload it and apply your changes again.`,
+      { lock_version: row.lockVersion },
+    );
+  }
+}
+/**
+ * Turns a unique-index violation raised while writing into a 422 (a race the checks before the
+ * write could not see, e.g. two jobs swapping names); anything else is rethrown.
+ */
+export function rethrowConstraintError(error, prefix = '') {
+  const { code, constraint } = error ?? {};
+  const cause = error?.cause;
+  const pgCode = code ?? cause?.code;
+  const pgConstraint = constraint ?? cause?.constraint;
+  if (pgCode === '23514' && pgConstraint === 'runs_starting_node_check') {
+    // Runs keep pointing at the trigger or job they started from; Lightning never deletes a
+    // trigger either (its type is changed, or it is disabled).
+    throw new ConflictError(
+      'A trigger or job this save removes has started runs, so it cannot be deleted: disable the trigger (or keep the job) instead',
+    );
+  }
+  if (pgCode === '23505') {
+    const field =
+      pgConstraint === 'jobs_workflow_id_name_index'
+        ? 'jobs'
+        : pgConstraint === 'workflows_project_id_name_index'
+          ? 'name'
+          : '(body)';
+    throw new ValidationError('The workflow could not be saved', {
+      [`${prefix}${field}`]: [`must be unique (${pgConstraint ?? 'unique constraint'})`],
+    });
+  }
+  throw error;
+}
+/** Loads the saved workflow after a write (inside or outside the transaction). */
+export async function loadWorkflow(db, id) {
+  const rows = await db.select().from(workflows).where(eq(workflows.id, id));
+  const [workflow] = await withGraphs(db, rows);
+  if (!workflow) throw new NotFoundError(`Workflow ${id} not found`);
+  return workflow;
+}
+//# sourceMappingURL=save.js.map

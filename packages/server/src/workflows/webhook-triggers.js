@@ -1,0 +1,178 @@
+// What webhook ingestion needs to know about a trigger, read in one round trip (it is on the hot
+// path of every webhook request), and the webhook auth methods (HTTP Basic or API key) that
+// protect triggers. Secrets are stored only as vault ciphertext.
+import { randomBytes } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import { queryRows, schema } from '../db/index.js';
+import { NotFoundError, ValidationError } from '../http/errors.js';
+import { getCurrentSnapshot } from './snapshots.js';
+
+const { webhookAuthMethods, triggerWebhookAuthMethods, triggers, workflows } = schema;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The webhook trigger addressed by the first path segment of `/i/<segment>`: a trigger id, or a
+ * trigger's custom path. Undefined when there is none (or it is not a webhook trigger).
+ */
+export async function findWebhookTarget(db, segment) {
+  const match = UUID.test(segment) ? sql`t.id = ${segment}` : sql`t.custom_path = ${segment}`;
+  // One statement: trigger, workflow, current snapshot and auth methods (ciphertext as base64,
+  // since json has no bytes). The snapshot join is on the workflow's lock_version, the definition
+  // of "current".
+  const [row] = await queryRows(
+    db,
+    sql`SELECT t.id, t.type, t.enabled, t.webhook_reply, w.id AS workflow_id, w.project_id,
+          s.id AS snapshot_id,
+          COALESCE((
+            SELECT json_agg(json_build_object(
+              'auth_type', m.auth_type,
+              'username', encode(m.username, 'base64'),
+              'password', encode(m.password, 'base64'),
+              'api_key', encode(m.api_key, 'base64')))
+            FROM trigger_webhook_auth_methods tm
+            JOIN webhook_auth_methods m ON m.id = tm.webhook_auth_method_id
+            WHERE tm.trigger_id = t.id AND m.scheduled_deletion IS NULL
+          ), '[]'::json) AS auth_methods
+        FROM triggers t
+        JOIN workflows w ON w.id = t.workflow_id
+        LEFT JOIN workflow_snapshots s ON s.workflow_id = w.id AND s.lock_version = w.lock_version
+        WHERE ${match} AND t.type = 'webhook'
+        ORDER BY t.inserted_at
+        LIMIT 1`,
+  );
+  if (!row) return undefined;
+  const bytes = (value) => (value === null ? null : Buffer.from(value, 'base64'));
+  const snapshotId = row.snapshot_id ?? (await getCurrentSnapshot(db, row.workflow_id)).id;
+  return {
+    trigger: { id: row.id, type: row.type, enabled: row.enabled, webhook_reply: row.webhook_reply },
+    workflowId: row.workflow_id,
+    projectId: row.project_id,
+    snapshotId,
+    authMethods: row.auth_methods.map((method) => ({
+      authType: method.auth_type,
+      username: bytes(method.username),
+      password: bytes(method.password),
+      apiKey: bytes(method.api_key),
+    })),
+  };
+}
+/**
+ * Creates a webhook auth method of a project. Basic: username and a password of 8–72 characters;
+ * API key: 32 random bytes in hex unless one is given (Lightning's rules).
+ */
+export async function createWebhookAuthMethod(db, vault, input) {
+  const errors = {};
+  if (!input.name.trim()) errors.name = ['must not be blank'];
+  let secrets;
+  let shown;
+  if (input.authType === 'basic') {
+    if (!input.username) errors.username = ['must not be blank'];
+    if (input.password.length < 8 || input.password.length > 72) {
+      errors.password = ['must be 8 to 72 characters'];
+    }
+    secrets = {
+      username: vault.encryptString(input.username),
+      password: vault.encryptString(input.password),
+    };
+    shown = { username: input.username };
+  } else {
+    const apiKey = input.apiKey ?? randomBytes(32).toString('hex');
+    if (apiKey.length < 16) errors.api_key = ['must be at least 16 characters'];
+    secrets = { apiKey: vault.encryptString(apiKey) };
+    shown = { api_key: apiKey };
+  }
+  if (Object.keys(errors).length > 0) {
+    throw new ValidationError('The webhook auth method is not valid', errors);
+  }
+  const [row] = await db
+    .insert(webhookAuthMethods)
+    .values({
+      projectId: input.projectId,
+      name: input.name.trim(),
+      authType: input.authType,
+      ...secrets,
+    })
+    .returning({ id: webhookAuthMethods.id });
+  return {
+    id: row.id,
+    project_id: input.projectId,
+    name: input.name.trim(),
+    auth_type: input.authType,
+    ...shown,
+  };
+}
+/** Protects a trigger with an auth method of the same project. */
+export async function addWebhookAuthMethodToTrigger(db, triggerId, authMethodId) {
+  const [pair] = await db
+    .select({ trigger: triggers.id })
+    .from(triggers)
+    .innerJoin(workflows, eq(workflows.id, triggers.workflowId))
+    .innerJoin(
+      webhookAuthMethods,
+      and(
+        eq(webhookAuthMethods.id, authMethodId),
+        eq(webhookAuthMethods.projectId, workflows.projectId),
+      ),
+    )
+    .where(eq(triggers.id, triggerId));
+  if (!pair) {
+    throw new NotFoundError(
+      `Trigger ${triggerId} or webhook auth method ${authMethodId} not found in the same project`,
+    );
+  }
+  await db
+    .insert(triggerWebhookAuthMethods)
+    .values({ triggerId, webhookAuthMethodId: authMethodId })
+    .onConflictDoNothing();
+}
+/** Removes an auth method from a trigger (the method itself stays in the project). */
+export async function removeWebhookAuthMethodFromTrigger(db, triggerId, authMethodId) {
+  await db
+    .delete(triggerWebhookAuthMethods)
+    .where(
+      and(
+        eq(triggerWebhookAuthMethods.triggerId, triggerId),
+        eq(triggerWebhookAuthMethods.webhookAuthMethodId, authMethodId),
+      ),
+    );
+}
+/** Every enabled cron trigger of a live workflow, with the workflow's current snapshot. */
+export async function listEnabledCronTargets(db) {
+  const rows = await queryRows(
+    db,
+    sql`SELECT t.id AS trigger_id, t.cron_expression, t.updated_at AS changed_at,
+          w.id AS workflow_id, w.project_id, s.id AS snapshot_id
+        FROM triggers t
+        JOIN workflows w ON w.id = t.workflow_id
+        LEFT JOIN workflow_snapshots s ON s.workflow_id = w.id AND s.lock_version = w.lock_version
+        WHERE t.type = 'cron' AND t.enabled AND w.deleted_at IS NULL
+          AND t.cron_expression IS NOT NULL`,
+  );
+  return rows.map((row) => ({
+    triggerId: row.trigger_id,
+    cronExpression: row.cron_expression,
+    changedAt: new Date(row.changed_at),
+    workflowId: row.workflow_id,
+    projectId: row.project_id,
+    snapshotId: row.snapshot_id,
+  }));
+}
+/** A project's webhook auth methods, without their secrets, each with the triggers it protects. */
+export async function listWebhookAuthMethods(db, projectId) {
+  const rows = await queryRows(
+    db,
+    sql`SELECT m.id, m.name, m.auth_type,
+          array_agg(tm.trigger_id) FILTER (WHERE tm.trigger_id IS NOT NULL) AS trigger_ids
+        FROM webhook_auth_methods m
+        LEFT JOIN trigger_webhook_auth_methods tm ON tm.webhook_auth_method_id = m.id
+        WHERE m.project_id = ${projectId} AND m.scheduled_deletion IS NULL
+        GROUP BY m.id ORDER BY m.inserted_at, m.id`,
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    project_id: projectId,
+    name: row.name,
+    auth_type: row.auth_type,
+    trigger_ids: row.trigger_ids ?? [],
+  }));
+}
+//# sourceMappingURL=webhook-triggers.js.map
