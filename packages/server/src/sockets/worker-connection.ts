@@ -8,6 +8,7 @@ import {
   encodeFrame,
   errorReply,
   type Frame,
+  HEARTBEAT_INTERVAL_MS,
   MAX_FRAME_SIZE_BYTES,
   okReply,
   PhoenixEvents,
@@ -44,6 +45,12 @@ export interface Replier {
   readonly isOpen: boolean;
 }
 
+/**
+ * A worker sends a heartbeat every 30 s; a socket silent for twice that is dead (a worker killed
+ * without closing its TCP connection, a dropped network) and is closed, as Phoenix does.
+ */
+const IDLE_TIMEOUT_MS = 2 * HEARTBEAT_INTERVAL_MS;
+
 /** Close code and reason for a frame over the limit (1009: "message too big"). */
 const TOO_BIG_CODE = 1009;
 const TOO_BIG_REASON = `frame larger than ${MAX_FRAME_SIZE_BYTES} bytes`;
@@ -53,10 +60,12 @@ export class WorkerConnection implements Replier {
   /** The tail of each topic's queue of pushes being handled. */
   private readonly queues = new Map<string, Promise<void>>();
   private closed = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly deps: ConnectionDependencies,
+    private readonly idleTimeoutMs = IDLE_TIMEOUT_MS,
   ) {}
 
   get isOpen(): boolean {
@@ -72,14 +81,28 @@ export class WorkerConnection implements Replier {
     const close = socket.close.bind(socket);
     socket.close = (code?: number, reason?: string | Buffer) =>
       close(code, reason ?? (code === TOO_BIG_CODE ? TOO_BIG_REASON : undefined));
-    socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
+    socket.on('message', (data, isBinary) => {
+      this.resetIdleTimer();
+      this.receive(data as Buffer, isBinary);
+    });
+    this.resetIdleTimer();
     socket.on('error', (error) => log.warn({ err: error }, 'worker socket error'));
     socket.on('close', (code, reason) => {
       this.closed = true;
+      clearTimeout(this.idleTimer);
       for (const channel of this.channels.values()) channel.close();
       this.channels.clear();
       log.info({ code, reason: reason.toString() || undefined }, 'worker disconnected');
     });
+  }
+
+  private resetIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.deps.logger.warn({ workerId: this.deps.workerId }, 'worker silent; closing its socket');
+      this.socket.close(1000, 'heartbeat timeout');
+    }, this.idleTimeoutMs);
+    this.idleTimer.unref();
   }
 
   reply(to: Frame, status: 'ok' | 'error', response: unknown): void {
