@@ -39,6 +39,7 @@ export async function storeWebhookWorkOrder(
   body: unknown,
   request: HttpRequestMetadata,
   idempotencyKey: string | undefined,
+  run: Pick<CreateWorkOrderInput, 'priority' | 'queue'> = {},
 ): Promise<StoredWebhook> {
   const input: CreateWorkOrderInput = {
     workflowId: target.workflowId,
@@ -46,6 +47,7 @@ export async function storeWebhookWorkOrder(
     triggerId: target.trigger.id,
     startingTriggerId: target.trigger.id,
     dataclip: { projectId: target.projectId, type: 'http_request', body, request },
+    ...run,
   };
   if (idempotencyKey === undefined) {
     const created = await deps.createWorkOrder(deps.db, input, { bus: deps.bus });
@@ -83,7 +85,7 @@ export async function storeWebhookWorkOrder(
     type: 'run_available',
     runId: created.runId,
     workflowId: target.workflowId,
-    queue: 'default',
+    queue: input.queue ?? 'default',
   });
   return { workOrderId: created.workOrderId, runId: created.runId, repeated: false };
 }

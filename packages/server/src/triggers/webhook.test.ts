@@ -23,7 +23,13 @@ afterAll(async () => {
 const db = () => server.database.db;
 
 /** A project with an enabled webhook → job workflow; returns its ids. */
-async function webhookWorkflow(options: { enabled?: boolean; customPath?: string } = {}) {
+async function webhookWorkflow(
+  options: {
+    enabled?: boolean;
+    customPath?: string;
+    reply?: 'before_start' | 'after_completion';
+  } = {},
+) {
   const projectId = randomUUID();
   await provisionProject(db(), { id: projectId, name: `p-${projectId.slice(0, 8)}` });
   const triggerId = randomUUID();
@@ -37,6 +43,7 @@ async function webhookWorkflow(options: { enabled?: boolean; customPath?: string
         type: 'webhook',
         enabled: options.enabled ?? true,
         custom_path: options.customPath ?? null,
+        webhook_reply: options.reply ?? 'before_start',
       },
     ],
     edges: [{ source_trigger_id: triggerId, target_job_id: jobId, condition_type: 'always' }],
@@ -410,6 +417,100 @@ describe.runIf(process.env.DATABASE_URL)('webhook ingestion across a real connec
       expect(rows.map((row) => row.id)).toEqual([body.work_order_id]);
     } finally {
       await admin.end();
+    }
+  });
+});
+
+describe('webhook reply after completion', () => {
+  /** Finishes the trigger's (only) run as a worker would, with this final state, and announces it. */
+  async function finishRun(triggerId: string, state: string, finalState: unknown) {
+    let run: { id: string; work_order_id: string; project_id: string } | undefined;
+    for (let i = 0; i < 200 && !run; i++) {
+      [run] = await queryRows<{ id: string; work_order_id: string; project_id: string }>(
+        db(),
+        sql`SELECT r.id, r.work_order_id, d.project_id FROM runs r
+            JOIN work_orders w ON w.id = r.work_order_id JOIN dataclips d ON d.id = w.dataclip_id
+            WHERE w.trigger_id = ${triggerId}`,
+      );
+      if (!run) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const outputId = randomUUID();
+    const stepId = randomUUID();
+    await db().execute(sql`INSERT INTO dataclips (id, project_id, type, body)
+      VALUES (${outputId}, ${run!.project_id}, 'step_result', ${JSON.stringify(finalState)}::jsonb)`);
+    await db().execute(sql`INSERT INTO steps (id, job_id, output_dataclip_id, exit_reason, started_at, finished_at)
+      VALUES (${stepId}, ${randomUUID()}, ${outputId}, 'success', now(), now())`);
+    await db().execute(sql`INSERT INTO run_steps (run_id, step_id) VALUES (${run!.id}, ${stepId})`);
+    await db().execute(sql`UPDATE runs SET state = ${state}, claimed_at = now(), started_at = now(),
+      finished_at = now() WHERE id = ${run!.id}`);
+    server.bus.publish({
+      type: 'run_updated',
+      runId: run!.id,
+      workOrderId: run!.work_order_id,
+      state,
+    });
+    return run!;
+  }
+
+  it("answers with the job's state.webhookResponse", async () => {
+    const { triggerId } = await webhookWorkflow({ reply: 'after_completion' });
+    const pending = post(`/i/${triggerId}`, { order: 1 });
+    await finishRun(triggerId, 'success', {
+      data: { order: 1 },
+      webhookResponse: { status: 202, body: { accepted: true } },
+    });
+    const { status, body } = await pending;
+    expect(status).toBe(202);
+    expect(body).toEqual({ accepted: true });
+  });
+
+  it('answers 201 with the final state and meta on success, and withholds it on failure', async () => {
+    const ok = await webhookWorkflow({ reply: 'after_completion' });
+    const pendingOk = post(`/i/${ok.triggerId}`, {});
+    const run = await finishRun(ok.triggerId, 'success', { data: { total: 3 } });
+    const success = await pendingOk;
+    expect(success.status).toBe(201);
+    expect(success.body).toMatchObject({
+      data: { data: { total: 3 } },
+      meta: { work_order_id: run.work_order_id, run_id: run.id, state: 'success' },
+    });
+
+    const bad = await webhookWorkflow({ reply: 'after_completion' });
+    const pendingBad = post(`/i/${bad.triggerId}`, {});
+    await finishRun(bad.triggerId, 'failed', { data: { secret: 'patient list' } });
+    const failure = await pendingBad;
+    expect(failure.status).toBe(500);
+    expect(JSON.stringify(failure.body)).not.toContain('patient list');
+    expect(failure.body.meta.state).toBe('failed');
+  });
+
+  it('answers 504 with the work order id when the run does not finish in time', async () => {
+    const app = Fastify();
+    installErrorHandler(app);
+    await registerWebhookRoutes(app, {
+      db: db(),
+      vault: server.vault,
+      bus: server.bus,
+      logger: server.app.log as never,
+      maxBodyBytes: 1_000_000,
+      retry: server.config.webhookRetry,
+      createWorkOrder,
+      replyTimeoutMs: 300,
+    });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { triggerId } = await webhookWorkflow({ reply: 'after_completion' });
+      const response = await fetch(`${url}/i/${triggerId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(response.status).toBe(504);
+      const body = (await response.json()) as { error: string; work_order_id: string };
+      expect(body.error).toBe('timeout');
+      expect((await workOrdersOf(triggerId)).map((w) => w.id)).toEqual([body.work_order_id]);
+    } finally {
+      await app.close();
     }
   });
 });

@@ -9,7 +9,8 @@
 //   body streamed and counted: over the limit → 413; unparseable for its type → 415
 //   dataclip + work order + run stored (retried on transient database errors with the
 //   WEBHOOK_RETRY_* backoff; after the budget → 503 with Retry-After)
-//   → 200 {"work_order_id": …}, only after the commit.
+//   → 200 {"work_order_id": …}, only after the commit; or, for triggers replying
+//     after_completion, the run's outcome once it finished (webhook-reply.ts).
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -27,6 +28,7 @@ import type { Vault } from '../vault/index.js';
 import { findWebhookTarget } from '../workflows/index.js';
 import { checkWebhookAuth } from './webhook-auth.js';
 import { checkDeclaredLength, parseWebhookBody, readBodyWithin } from './webhook-body.js';
+import { replyForOutcome, watchRunCompletion } from './webhook-reply.js';
 import {
   type RetryClock,
   RetryExhaustedError,
@@ -46,7 +48,11 @@ export interface WebhookDependencies {
   /** runs.createWorkOrder; a test passes a wrapper that fails to simulate a database outage. */
   createWorkOrder: typeof createWorkOrder;
   clock?: RetryClock;
+  /** How long an after_completion request waits for its run (default 30 s, as Lightning). */
+  replyTimeoutMs?: number;
 }
+
+const REPLY_TIMEOUT_MS = 30_000;
 
 /** Headers that carry secrets never reach a dataclip. */
 const SECRET_HEADERS = new Set(['authorization', 'x-api-key', 'cookie', 'proxy-authorization']);
@@ -124,12 +130,42 @@ async function ingest(
     ),
   };
   const idempotencyKey = headerValue(request.headers['idempotency-key']);
-  const stored = await retrying(deps, () =>
-    storeWebhookWorkOrder(deps, target, body, metadata, idempotencyKey),
-  );
+  // after_completion: someone waits on this run, so it goes to the front (the manual queue, as
+  // runs people start), and its completion is watched from before it exists.
+  const sync = target.trigger.webhook_reply === 'after_completion';
+  const watcher = sync ? watchRunCompletion(deps.bus, deps.db) : undefined;
+  let stored: Awaited<ReturnType<typeof storeWebhookWorkOrder>>;
+  try {
+    stored = await retrying(deps, () =>
+      storeWebhookWorkOrder(
+        deps,
+        target,
+        body,
+        metadata,
+        idempotencyKey,
+        sync ? { priority: 'immediate', queue: 'manual' } : {},
+      ),
+    );
+  } catch (error) {
+    watcher?.close();
+    throw error;
+  }
   reply.header('x-meta-work-order-id', stored.workOrderId);
   if (stored.runId) reply.header('x-meta-run-id', stored.runId);
-  return reply.send({ work_order_id: stored.workOrderId });
+  if (!watcher || !stored.runId) {
+    watcher?.close();
+    return reply.send({ work_order_id: stored.workOrderId });
+  }
+  const outcome = await watcher.wait(stored.runId, deps.replyTimeoutMs ?? REPLY_TIMEOUT_MS);
+  if (!outcome) {
+    return reply.status(504).send({
+      error: 'timeout',
+      message: 'Workflow did not complete within timeout period',
+      work_order_id: stored.workOrderId,
+    });
+  }
+  const answer = replyForOutcome(outcome, stored.runId);
+  return reply.status(answer.status).send(answer.body);
 }
 
 /**
