@@ -45,7 +45,13 @@ export type Deliver = (
  * Reasons of error replies that mean "try again": the server could not store the event right
  * now (database timeout, overload) rather than refusing it.
  */
-const TRANSIENT_REASONS = new Set(['timeout', 'unavailable', 'internal_error', 'retry', 'busy']);
+const TRANSIENT_REASONS = new Set([
+  'temporarily_unavailable',
+  'unavailable',
+  'timeout',
+  'retry',
+  'busy',
+]);
 
 export function isTransientReply(reply: ReplyPayload): boolean {
   if (reply.status !== 'error') return false;
@@ -82,7 +88,11 @@ export function createDeliver(options: DeliveryOptions): Deliver {
         );
         await sleep(Math.min(retryDelayMs, Math.max(0, deadline - Date.now())));
       } catch (error) {
-        if (error instanceof DisconnectedError) continue;
+        if (error instanceof DisconnectedError) {
+          // Never spin: the socket may look joined while it is closing.
+          await sleep(Math.min(DISCONNECTED_PAUSE_MS, Math.max(0, deadline - Date.now())));
+          continue;
+        }
         if (error instanceof PushTimeoutError) {
           if (error.event !== event) continue; // waiting for the rejoin timed out: loop ends it
           options.logger.warn({ topic: channel.topic, event, attempt }, 'No reply; sending again');
@@ -96,5 +106,8 @@ export function createDeliver(options: DeliveryOptions): Deliver {
     }
   };
 }
+
+/** Pause after a push was cut off by a disconnect, before waiting for the rejoin. */
+const DISCONNECTED_PAUSE_MS = 50;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

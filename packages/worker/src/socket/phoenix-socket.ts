@@ -73,8 +73,12 @@ export class PhoenixSocket {
     this.pushTimeoutMs = options.pushTimeoutMs ?? 30_000;
   }
 
+  /**
+   * Open and not closing: once the server has sent its close frame, `ws` refuses to send even
+   * though no 'close' event has come yet.
+   */
   get isConnected(): boolean {
-    return this.status === 'open';
+    return this.status === 'open' && this.ws?.readyState === WebSocket.OPEN;
   }
 
   /** Start connecting; the socket then stays connected (reconnecting as needed) until `disconnect`. */
@@ -130,7 +134,7 @@ export class PhoenixSocket {
    */
   request(frame: Frame & { ref: string }, timeoutMs = this.pushTimeoutMs): Promise<ReplyPayload> {
     const ws = this.ws;
-    if (!ws || this.status !== 'open') {
+    if (!ws || !this.isConnected) {
       return Promise.reject(new DisconnectedError(frame.topic, frame.event));
     }
     return new Promise<ReplyPayload>((resolve, reject) => {
