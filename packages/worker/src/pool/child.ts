@@ -118,7 +118,7 @@ process.on('message', (raw: ParentMessage) => {
 });
 
 async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<void> {
-  const { runId, plan, input, adaptorsDir } = message;
+  const { runId, plan, input, adaptorsDir, timeoutMs, versions } = message;
   currentRunId = runId;
   const loadCredential = (id: string): Promise<State> =>
     new Promise((resolve, reject) => {
@@ -135,6 +135,8 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<vo
     if (hasImported) checkIntrinsics = snapshot();
     result = await executePlan(plan, input, {
       adaptorsDir,
+      timeoutMs,
+      versions,
       loadCredential,
       onEvent: (event) => post({ type: 'event', runId, event }),
     });

@@ -12,6 +12,10 @@ export type ParentMessage =
       plan: ExecutionPlan;
       input: State;
       adaptorsDir: string;
+      /** The runtime's own in-process timeout; the pool's kill a little later stays the limit. */
+      timeoutMs: number;
+      /** Extra entries for run:start `versions` (the worker's version). */
+      versions: Record<string, string>;
     }
   | {
       type: 'credential';

@@ -43,6 +43,8 @@ export interface PoolOptions {
   runtimeModule?: string;
   /** Start children with `--frozen-intrinsics`. Default true. */
   freezeIntrinsics?: boolean;
+  /** Extra entries for every run:start `versions`, e.g. `{ worker: '0.1.0' }`. */
+  versions?: Record<string, string>;
 }
 
 export interface PoolRunOptions {
@@ -313,13 +315,16 @@ export function createPool(options: PoolOptions): Pool {
     slot.state = 'busy';
     slot.run = run;
     slot.fatalMessage = null;
+    // The runtime stops most overruns itself at `timeoutMs` (a vm timeout interrupts a
+    // synchronous loop) and the child stays usable; the kill, a little later, is for what it
+    // cannot stop: `Atomics.wait`, a microtask loop, a wedged child.
     run.timer = setTimeout(() => {
       kill(slot, run, {
         reason: 'kill',
         error_type: 'TimeoutError',
         error_message: `Workflow failed to return within ${run.timeoutMs}ms`,
       });
-    }, run.timeoutMs);
+    }, run.timeoutMs + killGraceMs(run.timeoutMs));
     const message: ParentMessage = {
       type: 'run',
       runId: run.id,
@@ -335,6 +340,8 @@ export function createPool(options: PoolOptions): Pool {
       },
       input: run.input,
       adaptorsDir: options.adaptorsDir,
+      timeoutMs: run.timeoutMs,
+      versions: options.versions ?? {},
     };
     slot.child.send(message, (error) => {
       if (!error || run.isSettled) return;
@@ -617,6 +624,11 @@ function jobsOf(plan: ExecutionPlan): ExecutionPlan['jobs'] {
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** How long after the run's time limit the child is killed if the runtime has not ended it. */
+function killGraceMs(timeoutMs: number): number {
+  return Math.min(2000, Math.max(250, timeoutMs / 10));
 }
 
 function positiveOr(value: number | undefined, fallback: number): number {

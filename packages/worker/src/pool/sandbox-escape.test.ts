@@ -227,6 +227,12 @@ const attempts: Record<string, Attempt> = {
     reason: 'kill',
     errorType: 'TimeoutError',
   },
+  'a microtask loop (never yields to timers, escapes any vm timeout)': {
+    body: 'fn(s => { const spin = () => Promise.resolve().then(spin); spin(); return new Promise(() => {}); })',
+    options: { run_timeout_ms: 1500 },
+    reason: 'kill',
+    errorType: 'TimeoutError',
+  },
   'while (true) {} at the top level of the job': {
     body: 'while (true) {}\nfn(s => s)',
     options: { run_timeout_ms: 1500 },
