@@ -260,6 +260,29 @@ describe('a job trying to escape the sandbox', () => {
   });
 });
 
+describe('the host realm Error, reached through an error an adaptor throws', () => {
+  it('cannot get a prepareStackTrace hook (CallSite.getThis of sloppy host frames)', async () => {
+    const result = await attempt(`fn(async s => {
+      let hostError;
+      try { await fn(null)(s); } catch (e) { hostError = e; }
+      const HostError = Object.getPrototypeOf(hostError.constructor);
+      let hooked = 'yes';
+      try { HostError.prepareStackTrace = (e, frames) => frames.map(f => f.getThis()); } catch (e) { hooked = String(e); }
+      let found = null;
+      await each('$.data.items[*]', fn(st => {
+        const holder = {}; HostError.captureStackTrace(holder);
+        if (Array.isArray(holder.stack)) found = holder.stack.filter(t => t && t.process).map(t => t.process.env.LIGHTNING_ESCAPE_TEST_SECRET);
+        return st;
+      }))({ ...s, data: { items: [1] } });
+      return { data: { realm: hostError instanceof Error ? 'job' : 'host', hooked, found } };
+    })`);
+    expect(result.reason).toBe('success');
+    expect(result.final_state).toMatchObject({
+      data: { realm: 'host', hooked: expect.stringContaining('read only'), found: null },
+    });
+  });
+});
+
 describe('what one run leaves behind for the next', () => {
   const check = `fn(s => ({ data: {
     object: ({}).polluted ?? null,
