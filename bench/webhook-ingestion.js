@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { printHardware } from './hardware.js';
@@ -200,6 +200,11 @@ try {
   console.log(`  statuses: ${JSON.stringify(Object.fromEntries(statuses))}`);
   console.log(
     `  durability: ${found} of ${accepted.length} accepted work orders found with dataclip and run (lost: ${accepted.length - found})`,
+  );
+  console.log(
+    `  load average during the run: ${loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ')} (other processes on this machine compete for its 2 cores)`,
   );
   console.log(
     `  reference, pgbench same three inserts: ${pgbenchReference({ projectId, workflowId, triggerId, snapshotId: snapshot[0].id })}`,

@@ -3,6 +3,7 @@
 // protect triggers. Secrets are stored only as vault ciphertext.
 import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
+import pg from 'pg';
 import { type Database, queryRows, schema } from '../db/index.js';
 import { NotFoundError, ValidationError } from '../http/errors.js';
 import type { Vault } from '../vault/index.js';
@@ -46,6 +47,46 @@ interface TargetRow extends Record<string, unknown> {
   }[];
 }
 
+// One statement: trigger, workflow, current snapshot and auth methods (ciphertext as base64, since
+// json has no bytes). The snapshot join is on the workflow's lock_version, the definition of
+// "current". On PostgreSQL it runs as a named prepared statement: planning it costs several times
+// more than executing it (EXPLAIN ANALYZE here: 0.8 ms planning, 0.15 ms execution), and it runs
+// once per webhook request.
+const targetQuery = (where: string) => `SELECT t.id, t.type, t.enabled, t.webhook_reply,
+    w.id AS workflow_id, w.project_id, s.id AS snapshot_id,
+    COALESCE((
+      SELECT json_agg(json_build_object(
+        'auth_type', m.auth_type,
+        'username', encode(m.username, 'base64'),
+        'password', encode(m.password, 'base64'),
+        'api_key', encode(m.api_key, 'base64')))
+      FROM trigger_webhook_auth_methods tm
+      JOIN webhook_auth_methods m ON m.id = tm.webhook_auth_method_id
+      WHERE tm.trigger_id = t.id AND m.scheduled_deletion IS NULL
+    ), '[]'::json) AS auth_methods
+  FROM triggers t
+  JOIN workflows w ON w.id = t.workflow_id
+  LEFT JOIN workflow_snapshots s ON s.workflow_id = w.id AND s.lock_version = w.lock_version
+  WHERE ${where} AND t.type = 'webhook'
+  ORDER BY t.inserted_at
+  LIMIT 1`;
+const TARGET_BY_ID = targetQuery('t.id = $1');
+const TARGET_BY_PATH = targetQuery('t.custom_path = $1');
+
+async function queryTarget(db: Database, byId: boolean, segment: string): Promise<TargetRow[]> {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  if (client instanceof pg.Pool) {
+    const result = await client.query<TargetRow>({
+      name: byId ? 'lightning_webhook_target_by_id' : 'lightning_webhook_target_by_path',
+      text: byId ? TARGET_BY_ID : TARGET_BY_PATH,
+      values: [segment],
+    });
+    return result.rows;
+  }
+  const [before, after] = (byId ? TARGET_BY_ID : TARGET_BY_PATH).split('$1') as [string, string];
+  return queryRows<TargetRow>(db, sql`${sql.raw(before)}${segment}${sql.raw(after)}`);
+}
+
 /**
  * The webhook trigger addressed by the first path segment of `/i/<segment>`: a trigger id, or a
  * trigger's custom path. Undefined when there is none (or it is not a webhook trigger).
@@ -54,31 +95,8 @@ export async function findWebhookTarget(
   db: Database,
   segment: string,
 ): Promise<WebhookTarget | undefined> {
-  const match = UUID.test(segment) ? sql`t.id = ${segment}` : sql`t.custom_path = ${segment}`;
-  // One statement: trigger, workflow, current snapshot and auth methods (ciphertext as base64,
-  // since json has no bytes). The snapshot join is on the workflow's lock_version, the definition
-  // of "current".
-  const [row] = await queryRows<TargetRow>(
-    db,
-    sql`SELECT t.id, t.type, t.enabled, t.webhook_reply, w.id AS workflow_id, w.project_id,
-          s.id AS snapshot_id,
-          COALESCE((
-            SELECT json_agg(json_build_object(
-              'auth_type', m.auth_type,
-              'username', encode(m.username, 'base64'),
-              'password', encode(m.password, 'base64'),
-              'api_key', encode(m.api_key, 'base64')))
-            FROM trigger_webhook_auth_methods tm
-            JOIN webhook_auth_methods m ON m.id = tm.webhook_auth_method_id
-            WHERE tm.trigger_id = t.id AND m.scheduled_deletion IS NULL
-          ), '[]'::json) AS auth_methods
-        FROM triggers t
-        JOIN workflows w ON w.id = t.workflow_id
-        LEFT JOIN workflow_snapshots s ON s.workflow_id = w.id AND s.lock_version = w.lock_version
-        WHERE ${match} AND t.type = 'webhook'
-        ORDER BY t.inserted_at
-        LIMIT 1`,
-  );
+  const byId = UUID.test(segment);
+  const [row] = await queryTarget(db, byId, segment);
   if (!row) return undefined;
   const bytes = (value: string | null) => (value === null ? null : Buffer.from(value, 'base64'));
   const snapshotId = row.snapshot_id ?? (await getCurrentSnapshot(db, row.workflow_id)).id;
