@@ -288,6 +288,7 @@ export function createPool(options: PoolOptions): Pool {
   function dispatch(): void {
     if (isClosed) return;
     for (let i = 0; i < queue.length; ) {
+      if (!slots.some((s) => s.state === 'idle')) break;
       const run = queue[i]!;
       const slot = slots.find((s) => s.state === 'idle' && s.heapLimitMb === run.memoryLimitMb);
       if (slot) {
@@ -463,7 +464,8 @@ export function createPool(options: PoolOptions): Pool {
     if (run.isSettled) return;
     run.isSettled = true;
     clearTimeout(run.timer);
-    const rss = slot ? (readRss(slot.child.pid ?? -1) ?? run.lastRss) : 0;
+    // Memory is only reported on steps the pool has to close itself.
+    const rss = slot && !run.stream.isComplete ? (readRss(slot.child.pid ?? -1) ?? run.lastRss) : 0;
     run.stream.finish(result, rss);
     run.resolve(result);
   }
