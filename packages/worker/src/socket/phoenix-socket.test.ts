@@ -133,3 +133,35 @@ describe('worker socket', () => {
     await expect(queue.push('claim', { demand: 1 })).resolves.toMatchObject({ status: 'ok' });
   });
 });
+
+describe('channel lifecycle pushed by the server', () => {
+  it('joins again after phx_error, and stops for good after phx_close', async () => {
+    const socket = connect();
+    const queue = socket.channel('worker:queue', {
+      params: () => ({ capacity: 1 }),
+      rejoinDelayMs: 20,
+    });
+    let joins = 0;
+    queue.onJoined(() => joins++);
+    await queue.join(2000);
+
+    server.pushToChannel('worker:queue', 'phx_error');
+    await until(() => joins === 2);
+    expect(server.stats.queueJoins).toBe(2);
+
+    server.pushToChannel('worker:queue', 'phx_close');
+    await until(() => !queue.isJoined);
+    await expect(queue.whenJoined()).rejects.toThrow(/closed/);
+    await expect(queue.push('claim', { demand: 1 })).rejects.toBeInstanceOf(DisconnectedError);
+  });
+
+  it('delivers server pushes such as work-available to listeners', async () => {
+    const socket = connect();
+    const queue = socket.channel('worker:queue', { params: () => ({}) });
+    const received: unknown[] = [];
+    queue.on('work-available', (payload) => received.push(payload));
+    await queue.join(2000);
+    server.pushToChannel('worker:queue', 'work-available', {});
+    await until(() => received.length === 1);
+  });
+});

@@ -70,6 +70,8 @@ export interface FakeLightning {
   waitForCompletion(runId: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Resolves once a worker has joined `worker:queue` (`count` joins in total). */
   waitForQueueJoin(count?: number, timeoutMs?: number): Promise<void>;
+  /** Push `event` on `topic` to every worker that joined it, with the ref of its latest join. */
+  pushToChannel(topic: string, event: string, payload?: unknown): void;
   /** Terminate every worker connection (as a crashing server would). */
   dropConnections(): void;
   readonly stats: {
@@ -95,6 +97,7 @@ export async function startFakeLightning(options: FakeLightningOptions): Promise
   const completionWaiters = new Map<string, ((payload: Record<string, unknown>) => void)[]>();
   const sockets = new Set<WebSocket>();
   const queueMembers = new Map<WebSocket, string>();
+  const joinRefs = new Map<WebSocket, Map<string, string | null>>();
   const connectionQueries: URLSearchParams[] = [];
   const stats = { connections: 0, refused: 0, heartbeats: 0, claims: 0, queueJoins: 0 };
 
@@ -117,6 +120,7 @@ export async function startFakeLightning(options: FakeLightningOptions): Promise
         sockets.add(ws);
         ws.on('close', () => {
           sockets.delete(ws);
+          joinRefs.delete(ws);
           queueMembers.delete(ws);
         });
         ws.on('message', (data: Buffer) => void onMessage(ws, data));
@@ -143,6 +147,11 @@ export async function startFakeLightning(options: FakeLightningOptions): Promise
       payload: (frame.payload ?? {}) as Record<string, unknown>,
     };
     pushes.push(push);
+    if (frame.event === PhoenixEvents.join) {
+      const refs = joinRefs.get(ws) ?? new Map<string, string | null>();
+      refs.set(frame.topic, frame.joinRef);
+      joinRefs.set(ws, refs);
+    }
     const key = `${frame.topic} ${frame.event} ${JSON.stringify(frame.payload)}`;
     const attempt = (attempts.get(key) ?? 0) + 1;
     attempts.set(key, attempt);
@@ -278,6 +287,14 @@ export async function startFakeLightning(options: FakeLightningOptions): Promise
         };
         check();
       });
+    },
+    pushToChannel(topic, event, payload = {}) {
+      for (const [ws, refs] of joinRefs) {
+        if (refs.has(topic)) {
+          const joinRef = refs.get(topic) ?? null;
+          send(ws, pushFrame(topic, event, payload, { joinRef, ref: joinRef }));
+        }
+      }
     },
     dropConnections() {
       for (const ws of sockets) ws.terminate();
