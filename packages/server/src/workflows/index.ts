@@ -2,7 +2,14 @@
 // provisioning import/export. Other contexts use these functions, never the tables.
 export { describeCronError, parseCronExpression } from './cron-expression.js';
 export { describeProject, type ProjectDocument, provisionProject, toYaml } from './provision.js';
-export { getWorkflow, type ListWorkflowsOptions, listWorkflows } from './read.js';
+export {
+  getJob,
+  getWorkflow,
+  type JobWithWorkflow,
+  type ListWorkflowsOptions,
+  listJobs,
+  listWorkflows,
+} from './read.js';
 export { getCurrentSnapshot, getSnapshot, listSnapshots } from './snapshots.js';
 export type {
   Edge,

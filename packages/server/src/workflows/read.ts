@@ -107,3 +107,40 @@ export async function listWorkflows(
     .orderBy(asc(workflows.insertedAt), asc(workflows.id));
   return withGraphs(db, rows);
 }
+
+export interface JobWithWorkflow extends Job {
+  workflow_id: string;
+  project_id: string;
+  inserted_at: string;
+  updated_at: string;
+}
+
+/** Jobs of live workflows (of one project, or all), oldest first. */
+export async function listJobs(
+  db: Database,
+  options: { projectId?: string; id?: string } = {},
+): Promise<JobWithWorkflow[]> {
+  const conditions = [isNull(workflows.deletedAt)];
+  if (options.projectId) conditions.push(eq(workflows.projectId, options.projectId));
+  if (options.id) conditions.push(eq(jobs.id, options.id));
+  const rows = await db
+    .select({ job: jobs, projectId: workflows.projectId })
+    .from(jobs)
+    .innerJoin(workflows, eq(workflows.id, jobs.workflowId))
+    .where(and(...conditions))
+    .orderBy(asc(jobs.insertedAt), asc(jobs.id));
+  return rows.map(({ job, projectId }) => ({
+    ...toJob(job),
+    workflow_id: job.workflowId,
+    project_id: projectId,
+    inserted_at: job.insertedAt,
+    updated_at: job.updatedAt,
+  }));
+}
+
+/** One job of a live workflow; 404 otherwise. */
+export async function getJob(db: Database, id: string): Promise<JobWithWorkflow> {
+  const [job] = await listJobs(db, { id });
+  if (!job) throw new NotFoundError(`Job ${id} not found`);
+  return job;
+}

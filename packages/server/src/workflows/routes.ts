@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
 import { describeProject, provisionProject, toYaml } from './provision.js';
-import { getWorkflow, listWorkflows } from './read.js';
+import { getJob, getWorkflow, listJobs, listWorkflows } from './read.js';
 import { assertProjectExists } from './save.js';
 import { listSnapshots } from './snapshots.js';
 import { parseWorkflowInput, zodFieldErrors } from './validation.js';
@@ -58,6 +58,26 @@ export async function registerWorkflowRoutes(
   app.get<{ Params: { id: string } }>('/api/workflows/:id', async (request) => ({
     data: await getWorkflow(db, pathId(request.params.id, 'Workflow')),
   }));
+
+  app.get('/api/jobs', async () => ({ data: await listJobs(db) }));
+  app.get<{ Params: { id: string } }>('/api/jobs/:id', async (request) => ({
+    data: await getJob(db, pathId(request.params.id, 'Job')),
+  }));
+  app.get<{ Params: { project_id: string } }>(
+    '/api/projects/:project_id/jobs',
+    async (request) => ({
+      data: await listJobs(db, { projectId: pathId(request.params.project_id, 'Project') }),
+    }),
+  );
+  app.get<{ Params: { project_id: string; id: string } }>(
+    '/api/projects/:project_id/jobs/:id',
+    async (request) => {
+      const projectId = pathId(request.params.project_id, 'Project');
+      const job = await getJob(db, pathId(request.params.id, 'Job'));
+      if (job.project_id !== projectId) throw new HttpError(404, `Job ${job.id} not found`);
+      return { data: job };
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/api/workflows/:id/snapshots', async (request) => {
     const id = pathId(request.params.id, 'Workflow');

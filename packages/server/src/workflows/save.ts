@@ -116,6 +116,29 @@ export async function checkGraphAgainstDatabase(
     });
   }
 
+  // `/i/<custom path>` is one namespace for the whole instance.
+  const paths = graph.triggers.filter((trigger) => trigger.custom_path !== null);
+  if (paths.length > 0) {
+    const taken = await db
+      .select({ customPath: triggers.customPath })
+      .from(triggers)
+      .where(
+        and(
+          inArray(
+            triggers.customPath,
+            paths.map((trigger) => trigger.custom_path!),
+          ),
+          ne(triggers.workflowId, workflowId),
+        ),
+      );
+    const takenPaths = new Set(taken.map((row) => row.customPath));
+    graph.triggers.forEach((trigger, i) => {
+      if (trigger.custom_path !== null && takenPaths.has(trigger.custom_path)) {
+        addError(errors, `${prefix}triggers[${i}].custom_path`, 'is used by another trigger');
+      }
+    });
+  }
+
   const [sameName] = await db
     .select({ id: workflows.id })
     .from(workflows)

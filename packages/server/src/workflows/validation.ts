@@ -172,6 +172,7 @@ const ADAPTOR_SPEC =
 // Lightning refuses these words in edge conditions: they would reach outside the expression.
 const FORBIDDEN_IN_EXPRESSION = /\b(import|require|process|await|eval)\b/;
 const CUSTOM_PATH = /^[a-zA-Z0-9_-]{1,255}$/;
+const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Stage 2: Lightning's rules over the whole graph. Returns every problem, keyed by field path
@@ -210,7 +211,14 @@ export function validateWorkflowGraph(graph: WorkflowGraph, prefix = ''): FieldE
   });
 
   const triggerIds = new Map<string, number>();
+  const customPaths = new Map<string, number>();
   graph.triggers.forEach((trigger, i) => {
+    if (trigger.custom_path !== null) {
+      const other = customPaths.get(trigger.custom_path);
+      if (other !== undefined)
+        at(`triggers[${i}].custom_path`, `is used by triggers[${other}] too`);
+      else customPaths.set(trigger.custom_path, i);
+    }
     if (triggerIds.has(trigger.id)) {
       at(`triggers[${i}].id`, `is used by triggers[${triggerIds.get(trigger.id)}] too`);
     } else triggerIds.set(trigger.id, i);
@@ -219,7 +227,9 @@ export function validateWorkflowGraph(graph: WorkflowGraph, prefix = ''): FieldE
       const problem = describeCronError(trigger.cron_expression ?? '');
       if (problem) at(`triggers[${i}].cron_expression`, problem);
     }
-    if (trigger.custom_path !== null && !CUSTOM_PATH.test(trigger.custom_path)) {
+    if (trigger.custom_path !== null && UUID_LIKE.test(trigger.custom_path)) {
+      at(`triggers[${i}].custom_path`, 'may not look like a UUID (it would read as a trigger id)');
+    } else if (trigger.custom_path !== null && !CUSTOM_PATH.test(trigger.custom_path)) {
       at(`triggers[${i}].custom_path`, 'may contain only letters, digits, "_" and "-" (1–255)');
     }
   });

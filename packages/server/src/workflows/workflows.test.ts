@@ -202,6 +202,38 @@ describe('workflows', () => {
     expect(again.status).toBe(201);
   });
 
+  it('lists jobs of live workflows, per project and by id', async () => {
+    const projectId = await createProject();
+    const { body, ids } = twoJobWorkflow();
+    await call('POST', `/api/projects/${projectId}/workflows`, body);
+    const jobs = (await call('GET', `/api/projects/${projectId}/jobs`)).body.data;
+    expect(jobs.map((job: { name: string }) => job.name)).toEqual(['fetch', 'store']);
+    expect(jobs[0]).toMatchObject({ id: ids.a, project_id: projectId });
+    const one = await call('GET', `/api/projects/${projectId}/jobs/${ids.b}`);
+    expect(one.body.data.name).toBe('store');
+    expect((await call('GET', `/api/jobs/${ids.a}`)).body.data.adaptor).toBe(
+      '@openfn/language-http@6.5.1',
+    );
+    expect((await call('GET', `/api/projects/${await createProject()}/jobs/${ids.a}`)).status).toBe(
+      404,
+    );
+  });
+
+  it('keeps webhook custom paths unique across the instance', async () => {
+    const projectId = await createProject();
+    const path = `intake-${randomUUID().slice(0, 8)}`;
+    const first = twoJobWorkflow('first');
+    first.body.triggers[0] = { ...first.body.triggers[0]!, custom_path: path } as never;
+    expect((await call('POST', `/api/projects/${projectId}/workflows`, first.body)).status).toBe(
+      201,
+    );
+    const second = twoJobWorkflow('second');
+    second.body.triggers[0] = { ...second.body.triggers[0]!, custom_path: path } as never;
+    const refused = await call('POST', `/api/projects/${projectId}/workflows`, second.body);
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors['triggers[0].custom_path']).toEqual(['is used by another trigger']);
+  });
+
   it('answers 404 for unknown workflows and projects', async () => {
     expect((await call('GET', `/api/workflows/${randomUUID()}`)).status).toBe(404);
     expect((await call('GET', '/api/workflows/not-a-uuid')).status).toBe(404);
