@@ -399,3 +399,21 @@ describe('a server that goes away for good', () => {
     }
   });
 });
+
+describe('stopping while starting', () => {
+  it('never connects when stopped before the pool is warm', async () => {
+    const own = await startFakeLightning({ secret });
+    const early = createWorker(workerOptions(own.url, { capacity: 1 }));
+    try {
+      const started = early.start();
+      const stopped = early.stop();
+      await started;
+      await stopped;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(own.stats.connections).toBe(0);
+      expect(early.status()).toMatchObject({ isConnected: false, activeRuns: 0 });
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -171,6 +171,8 @@ export function createWorker(options: WorkerOptions): Worker {
       throw error;
     }
     if (options.livezPort !== undefined) livez = await startLivez(options.livezPort);
+    // stop() was called while the pool warmed up: it closes what was opened; claim nothing.
+    if (stopping) return;
 
     queueChannel = socket.channel(Topics.workerQueue, {
       params: () => ({ capacity: options.capacity, queues: { 'manual>*': options.capacity } }),
@@ -190,10 +192,10 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function stop(): Promise<void> {
     claimLoop.stop();
+    await starting?.catch(() => {});
     if (claimLoop.activeRuns > 0) {
       logger.info({ activeRuns: claimLoop.activeRuns }, 'Stopping: waiting for active runs');
     }
-    await starting?.catch(() => {});
     await claimLoop.whenIdle();
     await queueChannel?.leave();
     await pool?.close();
