@@ -8,6 +8,7 @@
 // or a body that does not parse, is 415.
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../http/errors.js';
 
 /** MAX_DATACLIP_SIZE_MB in bytes: Lightning counts decimal megabytes. */
@@ -64,6 +65,39 @@ export function readBodyWithin(stream: Readable, limit: number): Promise<Buffer>
     stream.on('error', onError);
     stream.on('aborted', onAborted);
   });
+}
+
+/**
+ * The body as the dataclip will hold it: `Content-Encoding: gzip` is inflated on the fly (as newer
+ * Lightning does), and it is the inflated bytes that count against the limit, so a small
+ * compressed body cannot expand past it. Other encodings → 415.
+ */
+export async function readDecodedBody(
+  stream: Readable,
+  encoding: string | undefined,
+  limit: number,
+): Promise<Buffer> {
+  const coding = encoding?.trim().toLowerCase() ?? 'identity';
+  if (coding === 'identity' || coding === '') return readBodyWithin(stream, limit);
+  if (coding !== 'gzip' && coding !== 'x-gzip') {
+    throw new UnsupportedMediaTypeError(
+      `Content-Encoding ${coding} is not accepted: send the body as is, or gzip it`,
+    );
+  }
+  const gunzip = createGunzip();
+  stream.pipe(gunzip);
+  try {
+    return await readBodyWithin(gunzip, limit);
+  } catch (error) {
+    // Stop reading the request: what is left of it is not inflated, only cut off with the socket.
+    stream.unpipe(gunzip);
+    stream.pause();
+    gunzip.destroy();
+    if (error instanceof PayloadTooLargeError) throw error;
+    throw new UnsupportedMediaTypeError(
+      `The gzip body cannot be inflated: ${(error as Error).message}`,
+    );
+  }
 }
 
 /** The parsed body for the dataclip, or 415 when it cannot be parsed for its content type. */

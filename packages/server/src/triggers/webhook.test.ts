@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
@@ -224,6 +225,26 @@ describe('webhook ingestion', () => {
     });
     expect(xml.status).toBe(415);
     expect(await workOrdersOf(triggerId)).toHaveLength(0);
+  });
+
+  it('inflates a gzip body, counting the inflated bytes against the limit', async () => {
+    const { triggerId } = await webhookWorkflow();
+    const send = (body: Buffer, encoding = 'gzip') =>
+      fetch(`${server.baseUrl}/i/${triggerId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body,
+      });
+    const small = await send(gzipSync(JSON.stringify({ zipped: true })));
+    expect(small.status).toBe(200);
+    // 2 MB of JSON compresses to a few KB: the inflated size is what is refused.
+    const bomb = gzipSync(JSON.stringify({ a: 'x'.repeat(2_000_000) }));
+    expect(bomb.length).toBeLessThan(100_000);
+    expect((await send(bomb)).status).toBe(413);
+    expect((await send(Buffer.from('not gzip'))).status).toBe(415);
+    expect((await send(Buffer.from('{}'), 'br')).status).toBe(415);
+    const rows = await workOrdersOf(triggerId);
+    expect(rows.map((row) => row.body)).toEqual([{ zipped: true }]);
   });
 
   it('answers 413 at once for a declared length over MAX_DATACLIP_SIZE_MB (decimal MB)', async () => {

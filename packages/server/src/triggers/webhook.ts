@@ -27,7 +27,7 @@ import type { createWorkOrder } from '../runs/index.js';
 import type { Vault } from '../vault/index.js';
 import { findWebhookTarget } from '../workflows/index.js';
 import { checkWebhookAuth } from './webhook-auth.js';
-import { checkDeclaredLength, parseWebhookBody, readBodyWithin } from './webhook-body.js';
+import { checkDeclaredLength, parseWebhookBody, readDecodedBody } from './webhook-body.js';
 import { replyForOutcome, watchRunCompletion } from './webhook-reply.js';
 import {
   type RetryClock,
@@ -120,7 +120,7 @@ async function ingest(
   }
   if (!target.trigger.enabled) return reply.status(403).send(DISABLED_BODY);
 
-  const body = await readWebhookBody(stream, deps.maxBodyBytes, request.headers['content-type']);
+  const body = await readWebhookBody(stream, deps.maxBodyBytes, request.headers);
   const metadata: HttpRequestMetadata = {
     method: request.method,
     path: ['i', ...path.split('/').filter(Boolean)],
@@ -175,10 +175,12 @@ async function ingest(
 async function readWebhookBody(
   stream: Readable | undefined,
   limit: number,
-  contentType: string | undefined,
+  headers: FastifyRequest['headers'],
 ): Promise<unknown> {
-  const raw = stream ? await readBodyWithin(stream, limit) : Buffer.alloc(0);
-  return parseWebhookBody(raw, contentType);
+  const raw = stream
+    ? await readDecodedBody(stream, headers['content-encoding'], limit)
+    : Buffer.alloc(0);
+  return parseWebhookBody(raw, headers['content-type']);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
