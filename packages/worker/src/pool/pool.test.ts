@@ -355,6 +355,23 @@ describe('the child process sandbox (fake runtime, host powers handed to the job
     }
   });
 
+  it('hands the child the concrete adaptor version the installer resolved', async () => {
+    const resolving = createPool({
+      size: 1,
+      adaptorsDir: ADAPTORS_DIR,
+      runtimeModule: FAKE_RUNTIME,
+      installAdaptor: async (spec) => ({ spec: spec.replace('@latest', '@3.3.4') }),
+    });
+    try {
+      const plan = jobPlan('adaptor', {}, { adaptor: '@openfn/language-common@latest' });
+      expect(await resolving.run(plan, {})).toMatchObject({
+        final_state: '@openfn/language-common@3.3.4',
+      });
+    } finally {
+      await resolving.close();
+    }
+  });
+
   it('ends queued and running runs when closed', async () => {
     const closing = createPool({
       size: 1,

@@ -477,20 +477,21 @@ export function createPool(options: PoolOptions): Pool {
   ): Promise<RunResult> {
     if (isClosed) throw new Error('The pool is closed');
     const stream = createRunStream(runOptions.onEvent ?? (() => {}));
-    const installError = await installer.installPlanAdaptors(plan);
-    if (installError) {
+    const installation = await installer.installPlanAdaptors(plan);
+    if (installation.error !== undefined) {
       const result: RunResult = {
         reason: 'exception',
         error_type: 'AutoinstallError',
-        error_message: installError,
+        error_message: installation.error,
       };
       stream.finish(result);
       return result;
     }
+    const runPlan = installation.plan;
     return new Promise<RunResult>((resolve) => {
       const active: ActiveRun = {
         id: randomUUID(),
-        plan,
+        plan: runPlan,
         input,
         options: runOptions,
         memoryLimitMb: positiveOr(plan.options?.run_memory_limit_mb, defaultMemoryMb),
@@ -545,44 +546,65 @@ export function createPool(options: PoolOptions): Pool {
 }
 
 function createInstaller(options: PoolOptions) {
-  const installed = new Set<string>();
+  /** Spec as a plan names it → the concrete `name@version` that was installed. */
+  const installed = new Map<string, string>();
   let chain: Promise<unknown> = Promise.resolve();
 
   async function defaultInstall(spec: string, opts: { adaptorsDir: string }): Promise<unknown> {
-    const runtime = (await import('@lightning/runtime')) as unknown as {
-      installAdaptor?: InstallAdaptor;
-    };
-    if (typeof runtime.installAdaptor !== 'function') {
-      throw new Error('@lightning/runtime does not export installAdaptor');
-    }
-    return runtime.installAdaptor(spec, opts);
+    const { installAdaptor } = await import('@lightning/runtime');
+    return installAdaptor(spec, opts);
   }
   const install = options.installAdaptor ?? defaultInstall;
 
-  /** Install every adaptor the plan uses, one npm at a time; an error message on failure. */
-  async function installPlanAdaptors(plan: ExecutionPlan): Promise<string | null> {
-    const specs = [
-      ...new Set(
-        jobsOf(plan)
-          .map((job) => job.adaptor)
-          .filter(Boolean),
-      ),
-    ];
+  async function installOne(spec: string): Promise<string> {
+    const known = installed.get(spec);
+    if (known) return known;
+    const result = await install(spec, { adaptorsDir: options.adaptorsDir });
+    // The runtime answers with the concrete spec (`@latest` resolved); children need it.
+    const concrete =
+      typeof (result as { spec?: unknown })?.spec === 'string'
+        ? (result as { spec: string }).spec
+        : spec;
+    installed.set(spec, concrete);
+    return concrete;
+  }
+
+  /**
+   * Install every adaptor the plan uses, one npm at a time, and return the plan with concrete
+   * adaptor versions; or an error message.
+   */
+  async function installPlanAdaptors(
+    plan: ExecutionPlan,
+  ): Promise<{ plan: ExecutionPlan; error?: undefined } | { error: string }> {
+    const specs = [...new Set(jobsOf(plan).map((job) => job.adaptor))].filter(Boolean);
+    const concrete = new Map<string, string>();
     for (const spec of specs) {
-      if (installed.has(spec)) continue;
-      const attempt = chain.then(() =>
-        installed.has(spec) ? undefined : install(spec, { adaptorsDir: options.adaptorsDir }),
-      );
+      const known = installed.get(spec);
+      if (known) {
+        concrete.set(spec, known);
+        continue;
+      }
+      const attempt = chain.then(() => installOne(spec));
       chain = attempt.catch(() => {});
       try {
-        await attempt;
-        installed.add(spec);
+        concrete.set(spec, await attempt);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        return message.includes(spec) ? message : `Could not install ${spec}: ${message}`;
+        return {
+          error: message.includes(spec) ? message : `Could not install ${spec}: ${message}`,
+        };
       }
     }
-    return null;
+    if (specs.every((spec) => concrete.get(spec) === spec)) return { plan };
+    return {
+      plan: {
+        ...plan,
+        jobs: jobsOf(plan).map((job) => ({
+          ...job,
+          adaptor: concrete.get(job.adaptor) ?? job.adaptor,
+        })),
+      },
+    };
   }
   return { installPlanAdaptors };
 }

@@ -39,6 +39,7 @@ export async function executePlan(plan, input, options) {
       {
         state,
         credential: (id) => options.loadCredential(id),
+        adaptor: job.adaptor,
         host,
         log: (...message) =>
           emit({
