@@ -202,3 +202,54 @@ describe('claim loop', () => {
     loop.stop();
   });
 });
+
+describe('slots and draining runs', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('reuses a slot once execution ends, up to maxDraining runs still sending events', async () => {
+    const fake = fakeQueueChannel();
+    const executed = new Map<string, () => void>();
+    const finished = new Map<string, () => void>();
+    fake.available.push(run('a'), run('b'), run('c'), run('d'));
+    const loop = createClaimLoop({
+      channel: fake.channel,
+      capacity: 1,
+      maxDraining: 2,
+      workerName: null,
+      claimTimeoutMs: 1000,
+      logger: silentLogger,
+      runClaimed: (claimed, onExecuted) => {
+        executed.set(claimed.id, onExecuted);
+        return new Promise<void>((resolve) => finished.set(claimed.id, resolve));
+      },
+    });
+    loop.start();
+    await vi.advanceTimersByTimeAsync(1);
+    expect([...executed.keys()]).toEqual(['a']);
+
+    executed.get('a')!(); // a's slot is free; it is still sending
+    await vi.advanceTimersByTimeAsync(1);
+    expect([...executed.keys()]).toEqual(['a', 'b']);
+    executed.get('b')!();
+    await vi.advanceTimersByTimeAsync(1);
+    expect([...executed.keys()]).toEqual(['a', 'b', 'c']);
+    expect(loop).toMatchObject({ activeRuns: 3, executingRuns: 1 });
+
+    executed.get('c')!(); // three draining would exceed maxDraining: no claim
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect([...executed.keys()]).toEqual(['a', 'b', 'c']);
+
+    finished.get('a')!();
+    await vi.advanceTimersByTimeAsync(1);
+    expect([...executed.keys()]).toEqual(['a', 'b', 'c', 'd']);
+    loop.stop();
+    for (const id of ['b', 'c', 'd']) finished.get(id)!();
+    await loop.whenIdle();
+    expect(loop.activeRuns).toBe(0);
+  });
+});

@@ -4,6 +4,12 @@
 // run resets the backoff and claims at once. OpenFn's worker always claims one run at a time;
 // claiming every free slot at once is the same protocol and fills an idle worker in one round
 // trip instead of `capacity` of them.
+//
+// A slot is the pool's: it is free again as soon as the run's execution ends, while the run's
+// last events may still be on their way to the server (each waits for its reply, so a trivial
+// run spends most of its life there). Up to `maxDraining` finished runs may be sending their
+// events at once; beyond that the loop claims nothing until one is done, so a slow server holds
+// the worker back instead of piling up events in memory.
 
 import {
   CLAIM_BACKOFF,
@@ -28,8 +34,13 @@ export interface ClaimLoopOptions {
   /** How long a claim waits for its reply. */
   claimTimeoutMs: number;
   backoff?: ClaimBackoffOptions;
-  /** Execute a claimed run; resolves when it is over (its slot is then free). */
-  runClaimed: (run: ClaimedRun) => Promise<unknown>;
+  /**
+   * Execute a claimed run; resolves when it is over. It calls `onExecuted` when its execution
+   * ended (its slot is then free, its events may still be sending); settling counts as that too.
+   */
+  runClaimed: (run: ClaimedRun, onExecuted: () => void) => Promise<unknown>;
+  /** Runs whose execution ended that may still be sending events. Default `capacity`. */
+  maxDraining?: number;
   logger: WorkerLogger;
 }
 
@@ -40,7 +51,10 @@ export interface ClaimLoop {
   stop(): void;
   /** Claim now and reset the backoff (a `work-available` push does this). */
   wake(): void;
+  /** Runs claimed and not yet over (executing, or sending their last events). */
   readonly activeRuns: number;
+  /** Runs holding a slot (claimed, not yet done executing). */
+  readonly executingRuns: number;
   /** The backoff the next empty claim will wait, in ms (`undefined` right after a reset). */
   readonly backoffMs: number | undefined;
   /** Resolves once no claim is waiting for its reply and no run is in progress. */
@@ -50,7 +64,11 @@ export interface ClaimLoop {
 export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
   const { channel, logger } = options;
   const backoffOptions = options.backoff ?? CLAIM_BACKOFF;
+  const maxDraining = options.maxDraining ?? options.capacity;
+  /** Every run not yet over. */
   const active = new Set<Promise<unknown>>();
+  /** Runs holding a slot: those of `active` whose execution has not ended. */
+  let executing = 0;
   let isRunning = false;
   let isClaiming = false;
   let wokenWhileClaiming = false;
@@ -78,8 +96,11 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
   async function claim(): Promise<void> {
     timer = undefined;
     if (!isRunning || isClaiming || !channel.isJoined) return;
-    const demand = options.capacity - active.size;
-    if (demand <= 0) return; // a finished run wakes the loop
+    const demand = Math.min(
+      options.capacity - executing,
+      options.capacity + maxDraining - active.size,
+    );
+    if (demand <= 0) return; // an ended execution or a finished run wakes the loop
     isClaiming = true;
     wokenWhileClaiming = false;
     let runs: ClaimedRun[] = [];
@@ -115,11 +136,20 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
 
   function launch(run: ClaimedRun): void {
     logger.debug({ runId: run.id }, 'Claimed a run');
+    let hasExecuted = false;
+    const onExecuted = () => {
+      if (hasExecuted) return;
+      hasExecuted = true;
+      executing--;
+      wake();
+    };
+    executing++;
     const task = options
-      .runClaimed(run)
+      .runClaimed(run, onExecuted)
       .catch((error) => logger.error({ runId: run.id, err: errorMessage(error) }, 'Run failed'))
       .finally(() => {
         active.delete(task);
+        onExecuted();
         if (active.size === 0) for (const resolve of idleWaiters.splice(0)) resolve();
         wake();
       });
@@ -143,6 +173,9 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
     wake,
     get activeRuns() {
       return active.size;
+    },
+    get executingRuns() {
+      return executing;
     },
     get backoffMs() {
       return backoffMs;

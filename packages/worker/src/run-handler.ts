@@ -51,7 +51,8 @@ export type RunOutcome =
 type FailedResult = { reason: 'exception'; error_type: string; error_message: string };
 
 /**
- * Execute one claimed run and report it. Never rejects.
+ * Execute one claimed run and report it. Never rejects. `onExecuted` is called once the pool is
+ * done with the run, possibly well before its last events have been acknowledged.
  *
  * @example
  * const outcome = await handleRun({ id, token }, { socket, pool, deliver, logger, ... });
@@ -59,6 +60,7 @@ type FailedResult = { reason: 'exception'; error_type: string; error_message: st
 export async function handleRun(
   claimed: ClaimedRun,
   options: RunHandlerOptions,
+  onExecuted: () => void = () => {},
 ): Promise<RunOutcome> {
   const logger = options.logger;
   const runId = claimed.id;
@@ -92,7 +94,7 @@ export async function handleRun(
   }
 
   try {
-    return await executeRun(runId, channel, options);
+    return await executeRun(runId, channel, options, onExecuted);
   } catch (error) {
     // Only a bug gets here: everything expected is handled inside.
     logger.error({ runId, err: errorMessage(error) }, 'The run handler failed');
@@ -108,6 +110,7 @@ async function executeRun(
   runId: string,
   channel: ReturnType<PhoenixSocket['channel']>,
   options: RunHandlerOptions,
+  onExecuted: () => void,
 ): Promise<RunOutcome> {
   const { deliver, logger } = options;
   let loaded: Loaded;
@@ -158,6 +161,8 @@ async function executeRun(
     }
     // The pool promises a closing run:complete; never leave the server without one.
     if (!queue.isComplete) queue.enqueue(completeEvent(result));
+    // The pool's slot is free; the remaining events drain on their own.
+    onExecuted();
     logger.info(
       { runId, reason: result.reason, errorType: result.error_type ?? undefined },
       'Run finished',

@@ -53,6 +53,12 @@ export interface WorkerOptions {
   heartbeatIntervalMs?: number;
   reconnectDelayMs?: (attempt: number) => number;
   claimBackoff?: ClaimBackoffOptions;
+  /**
+   * Runs whose execution ended that may still be sending their last events while new runs are
+   * claimed into their slots. Default `capacity`; 0 holds each slot until run:complete is
+   * acknowledged (OpenFn's behaviour).
+   */
+  maxDraining?: number;
   /** Retire a pool child after this many runs. Default the pool's (100). */
   maxRunsPerChild?: number;
   /** The pool to run on; tests may pass their own. Default `createPool`. */
@@ -140,18 +146,23 @@ export function createWorker(options: WorkerOptions): Worker {
     claimTimeoutMs: messageTimeoutMs,
     backoff: options.claimBackoff,
     logger,
-    runClaimed: (run) =>
-      handleRun(run, {
-        socket,
-        pool: pool!,
-        deliver,
-        logger,
-        workerVersion: WORKER_VERSION,
-        publicKey,
-        joinTimeoutMs: retryWindowMs,
-        batchLogs: options.batchLogs,
-        batchLimit: options.batchLimit,
-      }),
+    maxDraining: options.maxDraining,
+    runClaimed: (run, onExecuted) =>
+      handleRun(
+        run,
+        {
+          socket,
+          pool: pool!,
+          deliver,
+          logger,
+          workerVersion: WORKER_VERSION,
+          publicKey,
+          joinTimeoutMs: retryWindowMs,
+          batchLogs: options.batchLogs,
+          batchLimit: options.batchLimit,
+        },
+        onExecuted,
+      ),
   });
 
   async function start(): Promise<void> {
