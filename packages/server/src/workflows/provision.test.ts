@@ -45,6 +45,12 @@ function projectDocument() {
     id: ids.project,
     name: 'openhie-project',
     description: 'Moves patients',
+    concurrency: 5,
+    retention_policy: 'retain_all',
+    history_retention_period: 90,
+    dataclip_retention_period: 30,
+    requires_mfa: false,
+    allow_support_access: false,
     project_credentials: [],
     collections: [],
     workflows: [
@@ -216,6 +222,28 @@ describe('provisioning', () => {
     });
     expect(status).toBe(400);
     expect(Object.keys(body.errors).sort()).toEqual(['owner', 'workflows[0].jobs[0].id']);
+  });
+
+  it('accepts the fields of OpenFn tooling it does not keep (layout, version hashes)', async () => {
+    const { document } = projectDocument();
+    const [workflow] = document.workflows as unknown as Record<string, unknown>[];
+    const jobs = workflow!.jobs as Record<string, unknown>[];
+    const triggers = workflow!.triggers as Record<string, unknown>[];
+    const posted = await call('POST', '/api/provision', {
+      ...document,
+      env: 'main',
+      workflows: [
+        {
+          ...workflow,
+          positions: { [String(jobs[0]!.id)]: { x: 10, y: 20 } },
+          version_history: ['cli:abc123'],
+          jobs: jobs.map((job) => ({ ...job, keychain_credential_id: null })),
+          triggers: triggers.map((trigger) => ({ ...trigger, cron_cursor_job_id: null })),
+        },
+      ],
+    });
+    expect(posted.status).toBe(201);
+    expect(posted.body.data.workflows[0].jobs).toHaveLength(2);
   });
 
   it('refuses a stale workflow lock_version with 409', async () => {

@@ -43,6 +43,12 @@ const readOnly = {
   updated_at: z.string().optional(),
 };
 const deletable = { delete: z.boolean().optional() };
+/**
+ * Fields OpenFn's tooling may send that this server does not keep (UI layout, version hashes,
+ * keychain credentials, cron cursors): accepted so such documents deploy, and not stored.
+ */
+const ignored = (...names: string[]) =>
+  Object.fromEntries(names.map((name) => [name, z.unknown().optional()]));
 const id = z.guid({ error: 'must be a UUID' });
 
 const provisionWorkflowSchema = z.strictObject({
@@ -54,9 +60,22 @@ const provisionWorkflowSchema = z.strictObject({
   // Items are named by the client's ids; an item being deleted needs nothing but its id, and one
   // being updated only the fields that change, so the other fields are checked after the merge.
   jobs: z
-    .array(jobInputSchema.extend({ id, ...deletable, ...readOnly }).partial({ name: true }))
+    .array(
+      jobInputSchema
+        .extend({ id, ...deletable, ...readOnly, ...ignored('keychain_credential_id') })
+        .partial({ name: true }),
+    )
     .optional(),
-  triggers: z.array(triggerInputSchema.extend({ id, ...deletable, ...readOnly })).optional(),
+  triggers: z
+    .array(
+      triggerInputSchema.extend({
+        id,
+        ...deletable,
+        ...readOnly,
+        ...ignored('cron_cursor_job_id'),
+      }),
+    )
+    .optional(),
   edges: z
     .array(
       edgeInputSchema.extend({ id, ...deletable, ...readOnly }).partial({ target_job_id: true }),
@@ -64,13 +83,31 @@ const provisionWorkflowSchema = z.strictObject({
     .optional(),
   ...deletable,
   ...readOnly,
+  ...ignored('positions', 'version_history'),
   deleted_at: z.string().nullable().optional(),
 });
+
+const retentionPeriod = z
+  .union(
+    [7, 14, 30, 90, 180, 365].map((days) => z.literal(days)) as [
+      z.ZodLiteral<number>,
+      z.ZodLiteral<number>,
+    ],
+  )
+  .nullable()
+  .optional();
 
 const provisionDocumentSchema = z.strictObject({
   id: z.guid({ error: 'must be a UUID' }),
   name: z.string(),
   description: z.string().nullable().optional(),
+  concurrency: z.number().int().positive().nullable().optional(),
+  retention_policy: z.enum(schema.RETENTION_POLICIES).optional(),
+  history_retention_period: retentionPeriod,
+  dataclip_retention_period: retentionPeriod,
+  requires_mfa: z.boolean().optional(),
+  allow_support_access: z.boolean().optional(),
+  ...ignored('env', 'color', 'scheduled_deletion'),
   project_credentials: z
     .array(
       z.strictObject({
@@ -134,6 +171,15 @@ async function applyDocument(tx: Database, document: ProvisionDocument): Promise
   if (!document.name.trim()) addError(errors, 'name', 'must not be blank');
   if ((document.description ?? '').length > 240) {
     addError(errors, 'description', 'must be at most 240 characters');
+  }
+  const history = document.history_retention_period;
+  const dataclips = document.dataclip_retention_period;
+  if (history != null && dataclips != null && dataclips > history) {
+    addError(
+      errors,
+      'dataclip_retention_period',
+      'must not be longer than history_retention_period',
+    );
   }
   if ((document.collections ?? []).length > 0) {
     addError(errors, 'collections', 'collections cannot be provisioned yet: send an empty list');
@@ -215,24 +261,27 @@ async function applyDocument(tx: Database, document: ProvisionDocument): Promise
     throw new ValidationError('The provisioning document is not valid; nothing was saved', errors);
   }
 
-  if (!project) {
-    await tx.insert(projects).values({
-      id: document.id,
+  // Project fields the document names (left out: kept as stored).
+  const fields = Object.fromEntries(
+    Object.entries({
       name: document.name.trim(),
-      description: document.description ?? null,
-    });
+      description: document.description,
+      concurrency: document.concurrency,
+      retentionPolicy: document.retention_policy,
+      historyRetentionPeriod: document.history_retention_period,
+      dataclipRetentionPeriod: document.dataclip_retention_period,
+      requiresMfa: document.requires_mfa,
+      allowSupportAccess: document.allow_support_access,
+    }).filter(([, value]) => value !== undefined),
+  ) as Partial<typeof projects.$inferInsert> & { name: string };
+  if (!project) {
+    await tx.insert(projects).values({ id: document.id, ...fields });
   } else if (
-    project.name !== document.name.trim() ||
-    (document.description !== undefined && project.description !== document.description)
+    Object.entries(fields).some(([key, value]) => project[key as keyof typeof project] !== value)
   ) {
     await tx
       .update(projects)
-      .set({
-        name: document.name.trim(),
-        description:
-          document.description === undefined ? project.description : document.description,
-        updatedAt: sql`now()`,
-      })
+      .set({ ...fields, updatedAt: sql`now()` })
       .where(eq(projects.id, project.id));
   }
   // Deletions first: a deleted workflow frees its name for a workflow created in the same document.
@@ -361,6 +410,12 @@ export async function describeProject(db: Database, id: string): Promise<Project
     id: project.id,
     name: project.name,
     description: project.description,
+    concurrency: project.concurrency,
+    retention_policy: project.retentionPolicy,
+    history_retention_period: project.historyRetentionPeriod,
+    dataclip_retention_period: project.dataclipRetentionPeriod,
+    requires_mfa: project.requiresMfa,
+    allow_support_access: project.allowSupportAccess,
     inserted_at: project.insertedAt,
     updated_at: project.updatedAt,
     project_credentials: credentialRows,

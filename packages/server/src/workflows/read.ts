@@ -26,6 +26,7 @@ export const toTrigger = (row: TriggerRow): Trigger => ({
   cron_expression: row.cronExpression,
   webhook_reply: row.webhookReply,
   custom_path: row.customPath,
+  comment: row.comment,
 });
 
 export const toEdge = (row: EdgeRow): Edge => ({

@@ -279,6 +279,7 @@ async function writeGraph(db: Database, workflowId: string, graph: WorkflowGraph
           cronExpression: trigger.cron_expression,
           webhookReply: trigger.webhook_reply,
           customPath: trigger.custom_path,
+          comment: trigger.comment,
         })),
       )
       .onConflictDoUpdate({
@@ -289,9 +290,10 @@ async function writeGraph(db: Database, workflowId: string, graph: WorkflowGraph
           cronExpression: sql`excluded.cron_expression`,
           webhookReply: sql`excluded.webhook_reply`,
           customPath: sql`excluded.custom_path`,
+          comment: sql`excluded.comment`,
           updatedAt: sql`now()`,
         },
-        setWhere: sql`(triggers.type, triggers.enabled, triggers.cron_expression, triggers.webhook_reply, triggers.custom_path) IS DISTINCT FROM (excluded.type, excluded.enabled, excluded.cron_expression, excluded.webhook_reply, excluded.custom_path)`,
+        setWhere: sql`(triggers.type, triggers.enabled, triggers.cron_expression, triggers.webhook_reply, triggers.custom_path, triggers.comment) IS DISTINCT FROM (excluded.type, excluded.enabled, excluded.cron_expression, excluded.webhook_reply, excluded.custom_path, excluded.comment)`,
       });
   }
   if (graph.edges.length > 0) {

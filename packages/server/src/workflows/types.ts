@@ -21,6 +21,7 @@ export interface Trigger {
   cron_expression: string | null;
   webhook_reply: WebhookReply;
   custom_path: string | null;
+  comment: string | null;
 }
 
 export interface Edge {

@@ -27,6 +27,7 @@ export const triggerInputSchema = z.strictObject({
   cron_expression: nullableText,
   webhook_reply: z.enum(schema.WEBHOOK_REPLIES).optional(),
   custom_path: nullableText,
+  comment: nullableText,
 });
 
 export const edgeInputSchema = z.strictObject({
@@ -147,6 +148,7 @@ export function normalizeTrigger(trigger: TriggerInput): Trigger {
     cron_expression: type === 'cron' ? (trigger.cron_expression ?? '0 0 * * *') : null,
     webhook_reply: trigger.webhook_reply ?? 'before_start',
     custom_path: type === 'webhook' ? (trigger.custom_path ?? null) : null,
+    comment: trigger.comment ?? null,
   };
 }
 
