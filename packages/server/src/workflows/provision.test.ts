@@ -246,6 +246,25 @@ describe('provisioning', () => {
     expect(posted.body.data.workflows[0].jobs).toHaveLength(2);
   });
 
+  it('shows an earlier version of a workflow when asked for its snapshot', async () => {
+    const { document, ids } = projectDocument();
+    await call('POST', '/api/provision', document);
+    await call('POST', '/api/provision', {
+      id: ids.project,
+      name: document.name,
+      workflows: [{ id: ids.workflow, jobs: [{ id: ids.fetch, body: 'get("/v2/patients")' }] }],
+    });
+    const response = await fetch(`${server.baseUrl}/api/workflows/${ids.workflow}/snapshots`);
+    const snapshots = ((await response.json()) as { data: { id: string }[] }).data;
+    expect(snapshots).toHaveLength(2);
+    const old = await call('GET', `/api/provision/${ids.project}?snapshots[]=${snapshots[0]!.id}`);
+    const [workflow] = old.body.data.workflows;
+    expect(workflow.lock_version).toBe(1);
+    expect(workflow.jobs[0].body).toBe('get("/patients")');
+    const live = await call('GET', `/api/provision/${ids.project}`);
+    expect(live.body.data.workflows[0].jobs[0].body).toBe('get("/v2/patients")');
+  });
+
   it('refuses a stale workflow lock_version with 409', async () => {
     const { document, ids } = projectDocument();
     await call('POST', '/api/provision', document);

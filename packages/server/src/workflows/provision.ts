@@ -20,6 +20,7 @@ import {
   toGraph,
   writeWorkflow,
 } from './save.js';
+import { getSnapshot } from './snapshots.js';
 import type { Edge, FieldErrors, Job, Trigger, Workflow, WorkflowGraph } from './types.js';
 import {
   addError,
@@ -389,8 +390,16 @@ function compact(value: object): Record<string, unknown> {
   );
 }
 
-/** The provisioning document of a project (live workflows only), as `GET /api/provision/:id`. */
-export async function describeProject(db: Database, id: string): Promise<ProjectDocument> {
+/**
+ * The provisioning document of a project (live workflows only), as `GET /api/provision/:id`.
+ * `snapshotIds` (`?snapshots[]=…`) show those versions instead of the live ones: each replaces its
+ * workflow's jobs, triggers, edges, name and lock_version.
+ */
+export async function describeProject(
+  db: Database,
+  id: string,
+  snapshotIds: string[] = [],
+): Promise<ProjectDocument> {
   const [project] = await db.select().from(projects).where(eq(projects.id, id));
   if (!project) throw new NotFoundError(`Project ${id} not found`);
   const rows = await db
@@ -399,6 +408,21 @@ export async function describeProject(db: Database, id: string): Promise<Project
     .where(and(eq(workflows.projectId, id), isNull(workflows.deletedAt)))
     .orderBy(asc(workflows.insertedAt), asc(workflows.id));
   const graphs = await withGraphs(db, rows);
+  for (const snapshotId of snapshotIds) {
+    const snapshot = await getSnapshot(db, snapshotId);
+    const index = graphs.findIndex((workflow) => workflow.id === snapshot.workflow_id);
+    if (index === -1)
+      throw new NotFoundError(`Snapshot ${snapshotId} is not of a workflow of this project`);
+    const live = graphs[index]!;
+    graphs[index] = {
+      ...live,
+      name: snapshot.name,
+      lock_version: snapshot.lock_version,
+      jobs: snapshot.jobs,
+      triggers: snapshot.triggers,
+      edges: snapshot.edges,
+    };
+  }
   const credentialRows = await db
     .select({ id: projectCredentials.id, name: credentials.name, owner: users.email })
     .from(projectCredentials)

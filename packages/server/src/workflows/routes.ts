@@ -215,14 +215,25 @@ export async function registerWorkflowRoutes(
     });
   });
 
-  const describe = async (id: string | undefined, yaml: boolean, reply: FastifyReply) => {
-    const document = await describeProject(db, pathId(id, 'Project'));
+  const describe = async (
+    id: string | undefined,
+    yaml: boolean,
+    reply: FastifyReply,
+    query: Record<string, unknown>,
+  ) => {
+    // `?snapshots[]=a&snapshots[]=b` (Lightning's form), or `?snapshots=a,b`.
+    const raw = query['snapshots[]'] ?? query.snapshots;
+    const snapshotIds = (Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [])
+      .map(String)
+      .filter(Boolean)
+      .map((snapshotId) => pathId(snapshotId, 'Snapshot'));
+    const document = await describeProject(db, pathId(id, 'Project'), snapshotIds);
     if (yaml) return reply.type('text/yaml; charset=utf-8').send(toYaml(document));
     return reply.send({ data: document });
   };
 
   app.get<{ Querystring: { id?: string } }>('/api/provision/yaml', (request, reply) =>
-    describe(request.query.id, true, reply),
+    describe(request.query.id, true, reply, request.query),
   );
 
   app.get<{ Params: { project_id: string }; Querystring: { format?: string } }>(
@@ -234,7 +245,7 @@ export async function registerWorkflowRoutes(
         id = id.slice(0, -'.yaml'.length);
         yaml = true;
       }
-      return describe(id, yaml, reply);
+      return describe(id, yaml, reply, request.query);
     },
   );
 }
