@@ -224,6 +224,19 @@ describe('webhook ingestion', () => {
       body: '<patient/>',
     });
     expect(xml.status).toBe(415);
+    const untyped = await new Promise<number>((resolve, reject) => {
+      const url = new URL(`${server.baseUrl}/i/${triggerId}`);
+      const request = http.request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST' },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on('error', reject);
+      request.end('{"no":"content-type"}');
+    });
+    expect(untyped).toBe(415);
     expect(await workOrdersOf(triggerId)).toHaveLength(0);
   });
 

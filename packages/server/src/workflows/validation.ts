@@ -239,6 +239,7 @@ export function validateWorkflowGraph(graph: WorkflowGraph, prefix = ''): FieldE
   const edgeIds = new Map<string, number>();
   const edgeKeys = new Map<string, number>();
   const triggerEdges = new Map<string, number>();
+  const triggeredJobs = new Map<string, number>();
   graph.edges.forEach((edge, i) => {
     const path = `edges[${i}]`;
     if (edgeIds.has(edge.id)) at(`${path}.id`, `is used by edges[${edgeIds.get(edge.id)}] too`);
@@ -261,6 +262,14 @@ export function validateWorkflowGraph(graph: WorkflowGraph, prefix = ''): FieldE
           `an edge from a trigger must be "always" or "js_expression" (got "${edge.condition_type}")`,
         );
       }
+      // One trigger per root: a job started by two triggers would have two unrelated inputs.
+      const rootOf = triggeredJobs.get(edge.target_job_id);
+      if (rootOf !== undefined) {
+        at(
+          `${path}.target_job_id`,
+          `edges[${rootOf}] already starts this job from a trigger: one trigger per root job`,
+        );
+      } else triggeredJobs.set(edge.target_job_id, i);
       const other = triggerEdges.get(edge.source_trigger_id!);
       if (other !== undefined)
         at(

@@ -96,7 +96,7 @@ describe('workflows', () => {
       triggers: [...workflow.triggers, { id: cron, type: 'cron', cron_expression: '61 * * * *' }],
       edges: [
         ...workflow.edges,
-        { source_trigger_id: cron, target_job_id: ids.b, condition_type: 'on_job_failure' },
+        { source_trigger_id: cron, target_job_id: ids.a, condition_type: 'on_job_failure' },
         {
           source_job_id: ids.b,
           target_job_id: randomUUID(),
@@ -112,6 +112,7 @@ describe('workflows', () => {
       'jobs[1].name': [expect.stringContaining('letters')],
       'triggers[1].cron_expression': [expect.stringContaining('61')],
       'edges[2].condition_type': [expect.stringContaining('always')],
+      'edges[2].target_job_id': [expect.stringContaining('one trigger per root')],
       'edges[3].target_job_id': [expect.stringContaining('job of this workflow')],
       'edges[3].condition_expression': [expect.stringContaining('require')],
       'edges[3].condition_label': [expect.stringContaining('required')],
