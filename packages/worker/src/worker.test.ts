@@ -417,3 +417,26 @@ describe('stopping while starting', () => {
     }
   });
 });
+
+describe("a server answering like OpenFn's lightning-mock", () => {
+  it('runs a job with chan_reply_<ref> replies and a dataclip sent as an array of bytes', async () => {
+    const mock = await startFakeLightning({ secret, mockStyle: true });
+    const mocked = createWorker(workerOptions(mock.url, { capacity: 1 }));
+    try {
+      await mocked.start();
+      const id = randomUUID();
+      mock.enqueue({
+        id,
+        plan: lightningPlan(id, [{ id: 'a', body: 'fn(s => ({ data: { n: s.data.n + 1 } }))' }]),
+        dataclip: { data: { n: 1 } },
+      });
+      await expect(mock.waitForCompletion(id)).resolves.toMatchObject({
+        reason: 'success',
+        final_state: { data: { n: 2 } },
+      });
+    } finally {
+      await mocked.stop();
+      await mock.close();
+    }
+  });
+});

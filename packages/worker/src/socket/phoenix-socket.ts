@@ -49,6 +49,7 @@ interface PendingReply {
 
 const defaultReconnectDelay = (attempt: number) => Math.min(attempt * 1000, 10_000);
 const unexpectedResponse = /Unexpected server response: (\d+)/;
+const CHAN_REPLY_PREFIX = 'chan_reply_';
 
 export class PhoenixSocket {
   readonly pushTimeoutMs: number;
@@ -258,15 +259,23 @@ export class PhoenixSocket {
       frame = decoded.value;
     }
 
-    if (frame.event === PhoenixEvents.reply && frame.ref !== null) {
-      if (frame.ref === this.heartbeatRef) {
+    // Phoenix replies with `phx_reply`; older servers and OpenFn's lightning-mock send
+    // `chan_reply_<ref>` events instead, which the Phoenix JS client also accepts.
+    const replyRef =
+      frame.event === PhoenixEvents.reply
+        ? frame.ref
+        : frame.event.startsWith(CHAN_REPLY_PREFIX)
+          ? frame.event.slice(CHAN_REPLY_PREFIX.length)
+          : null;
+    if (replyRef !== null) {
+      if (replyRef === this.heartbeatRef) {
         this.heartbeatRef = null;
         return;
       }
-      const pending = this.pending.get(frame.ref);
+      const pending = this.pending.get(replyRef);
       if (pending) {
         clearTimeout(pending.timer);
-        this.pending.delete(frame.ref);
+        this.pending.delete(replyRef);
         pending.resolve(
           readReplyPayload(frame.payload) ?? {
             status: 'error',

@@ -49,6 +49,11 @@ export interface FakeLightningOptions {
   secret: string;
   /** Base64 PEM private key; when given, claims hand out real RS256 run tokens. */
   runsPrivateKey?: string;
+  /**
+   * Answer as OpenFn's lightning-mock does: replies as `chan_reply_<ref>` events, and the
+   * dataclip as a JSON array of byte values instead of a binary frame.
+   */
+  mockStyle?: boolean;
   /** Answer heartbeats (default true; false plays a wedged server). */
   answerHeartbeats?: boolean;
   /** Called for every push before the default answer; return an override to change it. */
@@ -129,7 +134,12 @@ export async function startFakeLightning(options: FakeLightningOptions): Promise
   });
 
   const send = (ws: WebSocket, frame: Frame) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(encodeFrame(frame));
+    if (ws.readyState !== WebSocket.OPEN) return;
+    const styled =
+      options.mockStyle && frame.event === PhoenixEvents.reply
+        ? { ...frame, event: `chan_reply_${frame.ref}` }
+        : frame;
+    ws.send(encodeFrame(styled));
   };
 
   async function onMessage(ws: WebSocket, data: Buffer): Promise<void> {
@@ -213,7 +223,9 @@ export async function startFakeLightning(options: FakeLightningOptions): Promise
         return;
       case 'fetch:dataclip': {
         const body = Buffer.from(JSON.stringify(entry.run.dataclip ?? { data: {} }));
-        if (ws.readyState === WebSocket.OPEN) {
+        if (options.mockStyle) {
+          send(ws, okReply(frame, [...body]));
+        } else if (ws.readyState === WebSocket.OPEN) {
           ws.send(
             encodeBinaryReply({
               joinRef: frame.joinRef,
