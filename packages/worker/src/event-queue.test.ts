@@ -244,3 +244,61 @@ describe('event queue', () => {
     expect(fake.sent.map((s) => s.event)).toEqual(['run:complete']);
   });
 });
+
+describe('frame limit', () => {
+  // Control characters are escaped as \u00XX: 2 M of them become 12 MB inside a frame.
+  const huge = '\u0001'.repeat(2_000_000);
+
+  it('sends an output too large for one frame as DATACLIP_TOO_LARGE, and says so in the log', async () => {
+    const fake = manualChannel();
+    fake.automatic();
+    const queue = queueOn(fake.channel);
+    const big: RunEvent = { ...stepComplete, output_state: { data: huge } } as RunEvent;
+    queue.enqueue(big);
+    queue.enqueue({ ...runComplete, final_state: { data: huge } } as RunEvent);
+    await queue.done;
+    expect(fake.sent.map((s) => s.event)).toEqual([
+      'run:batch_logs',
+      'step:complete',
+      'run:batch_logs',
+      'run:complete',
+    ]);
+    const note = (fake.sent[0]!.payload.logs as { message: string[]; step_id: string }[])[0]!;
+    expect(note.message[0]).toMatch(/frame limit/);
+    expect(note.step_id).toBe(stepId);
+    const step = fake.sent[1]!.payload;
+    expect(step.output_dataclip_error).toBe('DATACLIP_TOO_LARGE');
+    expect(step).not.toHaveProperty('output_dataclip');
+    expect(step).not.toHaveProperty('output_dataclip_id');
+    expect(fake.sent[3]!.payload).not.toHaveProperty('final_state');
+    expect(fake.sent[3]!.payload).toMatchObject({ reason: 'success' });
+  });
+
+  it('leaves ordinary outputs and final states alone', async () => {
+    const fake = manualChannel();
+    fake.automatic();
+    const queue = queueOn(fake.channel);
+    queue.enqueue(stepComplete);
+    queue.enqueue({ ...runComplete, final_state: { data: { n: 1 } } } as RunEvent);
+    await queue.done;
+    expect(fake.sent.map((s) => s.event)).toEqual(['step:complete', 'run:complete']);
+    expect(fake.sent[0]!.payload.output_dataclip).toBe('{"data":{}}');
+    expect(fake.sent[1]!.payload.final_state).toEqual({ data: { n: 1 } });
+  });
+
+  it('cuts log batches by size as well as by count', async () => {
+    const fake = manualChannel();
+    const queue = queueOn(fake.channel);
+    queue.enqueue(stepStart);
+    const line = (text: string): RunEvent => ({ ...log(0), message: [text] }) as RunEvent;
+    const big = 'x'.repeat(600_000);
+    for (const text of [big, big, 'small', big]) queue.enqueue(line(text));
+    queue.enqueue(runComplete);
+    fake.automatic();
+    await queue.done;
+    const sizes = fake.sent
+      .filter((s) => s.event === 'run:batch_logs')
+      .map((s) => (s.payload.logs as unknown[]).length);
+    expect(sizes).toEqual([1, 2, 1]);
+  });
+});

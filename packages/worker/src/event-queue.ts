@@ -5,8 +5,10 @@
 // trips into one. OpenFn's worker batches with a 10 ms timer instead; the server sees the same
 // events either way.
 
+import { toMicroTimestamp } from '@lightning/protocol';
 import type { RunEvent } from '@lightning/runtime';
 import { type Deliver, DeliveryFailedError, type PushChannel } from './delivery.js';
+import { createFrameBudget, fitToFrame } from './frame-limit.js';
 import { errorMessage, type WorkerLogger } from './logger.js';
 import { type PayloadContext, type RunPush, toBatchLogs, toRunPush } from './run-event-payloads.js';
 import { describeResponse } from './socket/errors.js';
@@ -19,6 +21,8 @@ export interface EventQueueOptions extends PayloadContext {
   batchLogs?: boolean;
   /** Most lines in one batch. Default 50, as OpenFn. */
   batchLimit?: number;
+  /** Most bytes of messages in one batch (a line over it still goes, alone). Default 1 MB. */
+  batchBytes?: number;
 }
 
 export type QueueOutcome =
@@ -41,6 +45,8 @@ type LogEvent = Extract<RunEvent, { type: 'log' }>;
 export function createEventQueue(options: EventQueueOptions): EventQueue {
   const batchLogs = options.batchLogs ?? true;
   const batchLimit = options.batchLimit ?? 50;
+  const batchBytes = options.batchBytes ?? 1024 * 1024;
+  const frameBudget = createFrameBudget();
   const items: RunEvent[] = [];
   let isComplete = false;
   let isSending = false;
@@ -65,8 +71,14 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   function takeNext(): { push: RunPush; isLast: boolean } {
     const head = items[0]!;
     if (head.type === 'log' && batchLogs) {
+      // Lines may each be up to the plan's log payload limit (1 MB by default): a batch is also
+      // cut by size, so it always fits in one frame.
       const lines: LogEvent[] = [];
+      let bytes = 0;
       while (lines.length < batchLimit && items[0]?.type === 'log') {
+        const size = messageBytes(items[0] as LogEvent);
+        if (lines.length > 0 && bytes + size > batchBytes) break;
+        bytes += size;
         lines.push(items.shift() as LogEvent);
       }
       return { push: toBatchLogs(lines, options), isLast: false };
@@ -79,7 +91,15 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     isSending = true;
     try {
       while (items.length > 0 && !isFinished) {
-        const { push, isLast } = takeNext();
+        const next = takeNext();
+        const { push, note } = fitToFrame(next.push, frameBudget);
+        if (note) {
+          options.logger.warn({ runId: options.runId, event: push.event }, note);
+          const event = noteEvent(note, push);
+          const line = batchLogs ? toBatchLogs([event], options) : toRunPush(event, options);
+          await options.deliver(options.channel, line.event, line.payload);
+        }
+        const isLast = next.isLast;
         const reply = await options.deliver(options.channel, push.event, push.payload);
         if (reply.status === 'error') {
           // Logged and carried on with: a refused log line or step must not stop the run from
@@ -111,5 +131,29 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
       return isComplete;
     },
     done,
+  };
+}
+
+/** A message's size on the wire, roughly: small lines are cheap to measure. */
+function messageBytes(event: LogEvent): number {
+  try {
+    return JSON.stringify(event.message).length + 128;
+  } catch {
+    return 128;
+  }
+}
+
+/** The log line saying what `fitToFrame` left out, attributed to the step when there is one. */
+function noteEvent(note: string, push: RunPush): LogEvent {
+  const stepId = 'step_id' in push.payload ? push.payload.step_id : undefined;
+  // Just before the event it explains, in the run's log order.
+  const timestamp = 'timestamp' in push.payload ? push.payload.timestamp : undefined;
+  return {
+    type: 'log',
+    level: 'warn',
+    source: 'R/T',
+    message: [note],
+    timestamp: typeof timestamp === 'string' ? timestamp : toMicroTimestamp(new Date()),
+    ...(typeof stepId === 'string' ? { step_id: stepId } : {}),
   };
 }

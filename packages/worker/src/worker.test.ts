@@ -237,6 +237,21 @@ describe('a worker running claimed runs', () => {
     });
   });
 
+  it('withholds an output too large for one socket frame instead of losing the run', async () => {
+    const { id } = enqueue([
+      { id: 'big', body: 'fn(s => ({ data: String.fromCharCode(1).repeat(2000000) }))' },
+    ]);
+    const events = await finished(id);
+    expect(named(events, 'step:complete')[0]!.payload).toMatchObject({
+      reason: 'success',
+      output_dataclip_error: 'DATACLIP_TOO_LARGE',
+    });
+    expect(logText(events)).toMatch(/frame limit/);
+    const complete = named(events, 'run:complete')[0]!.payload;
+    expect(complete).toMatchObject({ reason: 'success' });
+    expect(complete).not.toHaveProperty('final_state');
+  });
+
   it('logs an error reply to an event and still finishes the run', async () => {
     const { id } = enqueue([{ id: 'a', body: 'fn(s => s)' }]);
     intercepts.set(`run:${id}`, (push) =>
