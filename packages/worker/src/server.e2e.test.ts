@@ -214,6 +214,18 @@ describe('a worker driving the real server', () => {
     });
   }, 90_000);
 
+  it('finishes a run whose output is too large for one socket frame, without its dataclip', async () => {
+    const db = server.database.db;
+    const fixture = await createWorkflowFixture(db);
+    await updateFirstJob(fixture, {
+      body: 'fn(s => ({ ...s, a: true, big: String.fromCharCode(1).repeat(2000000) }))',
+    });
+    const { runId } = await enqueue(fixture);
+    expect(await waitForFinish(runId)).toMatchObject({ state: 'success' });
+    const [first] = await stepsOf(runId);
+    expect(first!.steps).toMatchObject({ exitReason: 'success', outputDataclipId: null });
+  });
+
   it('is refused with a wrong WORKER_SECRET, and says so', async () => {
     const lines: LoggedLine[] = [];
     const refused = createWorker(
