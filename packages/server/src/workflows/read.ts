@@ -44,23 +44,23 @@ export const toEdge = (row: EdgeRow): Edge => ({
 export async function withGraphs(db: Database, rows: WorkflowRow[]): Promise<Workflow[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.id);
-  const [jobRows, triggerRows, edgeRows] = await Promise.all([
-    db
-      .select()
-      .from(jobs)
-      .where(inArray(jobs.workflowId, ids))
-      .orderBy(asc(jobs.insertedAt), asc(jobs.id)),
-    db
-      .select()
-      .from(triggers)
-      .where(inArray(triggers.workflowId, ids))
-      .orderBy(asc(triggers.insertedAt), asc(triggers.id)),
-    db
-      .select()
-      .from(workflowEdges)
-      .where(inArray(workflowEdges.workflowId, ids))
-      .orderBy(asc(workflowEdges.insertedAt), asc(workflowEdges.id)),
-  ]);
+  // One after the other, not in parallel: inside a transaction the three share one connection,
+  // and node-postgres refuses (deprecates) overlapping queries on a client.
+  const jobRows = await db
+    .select()
+    .from(jobs)
+    .where(inArray(jobs.workflowId, ids))
+    .orderBy(asc(jobs.insertedAt), asc(jobs.id));
+  const triggerRows = await db
+    .select()
+    .from(triggers)
+    .where(inArray(triggers.workflowId, ids))
+    .orderBy(asc(triggers.insertedAt), asc(triggers.id));
+  const edgeRows = await db
+    .select()
+    .from(workflowEdges)
+    .where(inArray(workflowEdges.workflowId, ids))
+    .orderBy(asc(workflowEdges.insertedAt), asc(workflowEdges.id));
   return rows.map((row) => ({
     id: row.id,
     project_id: row.projectId,
