@@ -21,6 +21,7 @@ import { type Deliver, DeliveryFailedError } from './delivery.js';
 import { createEventQueue } from './event-queue.js';
 import { errorMessage, type WorkerLogger } from './logger.js';
 import type { Pool } from './pool/index.js';
+import type { Channel } from './socket/channel.js';
 import { describeResponse, JoinRefusedError } from './socket/errors.js';
 import type { PhoenixSocket } from './socket/phoenix-socket.js';
 
@@ -108,7 +109,7 @@ export async function handleRun(
 
 async function executeRun(
   runId: string,
-  channel: ReturnType<PhoenixSocket['channel']>,
+  channel: Channel,
   options: RunHandlerOptions,
   onExecuted: () => void,
 ): Promise<RunOutcome> {
@@ -174,11 +175,7 @@ async function executeRun(
 
 type Loaded = { ok: true; plan: RunPlan; input: State } | { ok: false; result: FailedResult };
 
-async function loadRun(
-  runId: string,
-  channel: ReturnType<PhoenixSocket['channel']>,
-  deliver: Deliver,
-): Promise<Loaded> {
+async function loadRun(runId: string, channel: Channel, deliver: Deliver): Promise<Loaded> {
   const failed = (error_type: string, error_message: string): Loaded => ({
     ok: false,
     result: { reason: 'exception', error_type, error_message },
@@ -221,11 +218,7 @@ async function loadRun(
   return { ok: true, plan: plan.data, input: (body ?? {}) as State };
 }
 
-async function loadCredential(
-  channel: ReturnType<PhoenixSocket['channel']>,
-  deliver: Deliver,
-  id: string,
-): Promise<State> {
+async function loadCredential(channel: Channel, deliver: Deliver, id: string): Promise<State> {
   const reply = await deliver(channel, RunEvents.fetchCredential, { id });
   if (reply.status !== 'ok') throw new Error(describeResponse(reply.response));
   const body = credentialResponseSchema.safeParse(reply.response);
