@@ -19,6 +19,7 @@ import { type Database, type DatabaseHandle, queryRows, schema } from '../db/ind
 import type { createWorkOrder } from '../runs/index.js';
 import {
   type CronTarget,
+  getCurrentSnapshot,
   listEnabledCronTargets,
   parseCronExpression,
 } from '../workflows/index.js';
@@ -167,11 +168,8 @@ async function fire(
   target: CronTarget,
   scheduledAt: Date,
 ): Promise<CronFiring | undefined> {
-  if (!target.snapshotId) {
-    deps.logger.warn({ triggerId: target.triggerId }, 'cron: workflow has no snapshot, skipped');
-    return undefined;
-  }
-  const snapshotId = target.snapshotId;
+  // A workflow written outside the workflows context may lack its snapshot: made here, lazily.
+  const snapshotId = target.snapshotId ?? (await getCurrentSnapshot(db, target.workflowId)).id;
   const inputId = await findCronInputDataclip(db, target.workflowId);
   const created = await db.transaction(async (tx) => {
     const claimed = await tx
