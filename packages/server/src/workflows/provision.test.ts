@@ -213,6 +213,24 @@ describe('provisioning', () => {
     expect((await call('GET', `/api/provision/${document.id}`)).status).toBe(404);
   });
 
+  it('refuses a deletion combined with changes to the same item', async () => {
+    const { document, ids } = projectDocument();
+    await call('POST', '/api/provision', document);
+    const { status, body } = await call('POST', '/api/provision', {
+      id: ids.project,
+      name: document.name,
+      workflows: [
+        { id: ids.workflow, jobs: [{ id: ids.store, name: 'renamed', delete: true }] },
+        { id: ids.cronWorkflow, name: 'renamed too', delete: true },
+      ],
+    });
+    expect(status).toBe(422);
+    expect(Object.keys(body.errors).sort()).toEqual([
+      'workflows[0].jobs[0].delete',
+      'workflows[1].delete',
+    ]);
+  });
+
   it('answers 400 naming malformed and unknown fields', async () => {
     const { document } = projectDocument();
     const { status, body } = await call('POST', '/api/provision', {

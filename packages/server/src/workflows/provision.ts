@@ -228,6 +228,10 @@ async function applyDocument(tx: Database, document: ProvisionDocument): Promise
       );
       continue;
     }
+    if (item.delete && hasChanges(item, ['lock_version'])) {
+      addError(errors, `${prefix}delete`, DELETE_WITH_CHANGES);
+      continue;
+    }
     if (item.delete) {
       if (existing) {
         assertLockVersion(existing, item.lock_version);
@@ -242,7 +246,13 @@ async function applyDocument(tx: Database, document: ProvisionDocument): Promise
     }
     const current = existing ? (await withGraphs(tx, [existing]))[0] : undefined;
     const { graph, origins, missing } = mergeWorkflow(current, item);
-    for (const path of missing) addError(errors, prefix + path, 'is required for a new item');
+    for (const path of missing) {
+      addError(
+        errors,
+        prefix + path,
+        path.endsWith('.delete') ? DELETE_WITH_CHANGES : 'is required for a new item',
+      );
+    }
     const other = names.get(graph.name);
     if (other !== undefined) {
       addError(errors, `${prefix}name`, `"${graph.name}" is also the name of workflows[${other}]`);
@@ -298,6 +308,15 @@ async function applyDocument(tx: Database, document: ProvisionDocument): Promise
   }
 }
 
+const DELETE_WITH_CHANGES =
+  'cannot be combined with other changes: send only the id and "delete": true';
+
+/** Whether an item marked for deletion also carries changes (Lightning refuses that). */
+function hasChanges(item: object, allowed: string[] = []): boolean {
+  const quiet = new Set(['id', 'delete', 'inserted_at', 'updated_at', ...allowed]);
+  return Object.entries(item).some(([key, value]) => !quiet.has(key) && value !== undefined);
+}
+
 type Origins = Record<'jobs' | 'triggers' | 'edges', (number | string)[]>;
 
 /**
@@ -324,7 +343,18 @@ function mergeWorkflow(
     const mentioned = new Set<string>();
     for (const [index, value] of (incoming ?? []).entries()) {
       if (value.id) mentioned.add(value.id);
-      if (value.delete) continue;
+      if (value.delete) {
+        const kept = value.id ? byId.get(value.id) : undefined;
+        if (hasChanges(value)) {
+          // Refused (reported), so the stored item stays, and nothing else is blamed for its absence.
+          missing.push(`${kind}[${index}].delete`);
+          if (kept) {
+            result.push(kept);
+            origins[kind].push(index);
+          }
+        }
+        continue;
+      }
       const { delete: _delete, ...fields } = value;
       const base = value.id ? byId.get(value.id) : undefined;
       const cleaned = Object.fromEntries(
