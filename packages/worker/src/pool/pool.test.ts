@@ -372,6 +372,33 @@ describe('the child process sandbox (fake runtime, host powers handed to the job
     }
   });
 
+  it('replaces a child that dies while idle, and the next run does not notice', async () => {
+    const first = await run('host.pid()');
+    process.kill(first.final_state as unknown as number, 'SIGKILL');
+    const next = await run('host.pid()');
+    expect(next.reason).toBe('success');
+    expect(next.final_state).not.toBe(first.final_state);
+  });
+
+  it('never hangs when children cannot start: ready rejects and runs end crash', async () => {
+    const broken = createPool({
+      size: 1,
+      adaptorsDir: ADAPTORS_DIR,
+      runtimeModule: path.join(tmpdir(), `no-such-runtime-${randomUUID()}.js`),
+      installAdaptor: async () => {},
+    });
+    try {
+      await expect(broken.ready).rejects.toThrow(/could not start/);
+      const result = await broken.run(jobPlan('1'), {});
+      expect(result).toMatchObject({
+        reason: 'crash',
+        error_message: expect.stringContaining('could not start'),
+      });
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('ends queued and running runs when closed', async () => {
     const closing = createPool({
       size: 1,

@@ -90,6 +90,8 @@ interface ActiveRun {
   lastRss: number;
   /** Children that died before they could take this run. */
   failedHandoffs: number;
+  /** The child has said something about this run (so it did start). */
+  hasStarted: boolean;
 }
 
 interface Slot {
@@ -219,13 +221,15 @@ export function createPool(options: PoolOptions): Pool {
     }
     if (message.type === 'fatal') {
       slot.fatalMessage = String(message.message).slice(0, 1000);
-      // The child exits by itself; end its run now rather than on its exit.
+      // The child exits by itself; end its run now rather than on its exit. A child that dies
+      // while starting is left to its exit, which counts it as a failed start.
       if (slot.run) kill(slot, slot.run, crashResult(slot.fatalMessage));
-      else retire(slot);
+      else if (slot.state !== 'starting') retire(slot);
       return;
     }
     const run = slot.run;
     if (!run || run.isSettled || message.runId !== run.id) return;
+    run.hasStarted = true;
     if (message.type === 'event') {
       try {
         run.stream.push(message.event);
@@ -241,12 +245,24 @@ export function createPool(options: PoolOptions): Pool {
     slots.splice(slots.indexOf(slot), 1);
     const wasStarting = slot.state === 'starting';
     slot.state = 'retiring';
-    if (slot.run && !slot.run.isSettled) settle(slot.run, exitResult(slot, code, signal), slot);
+    const run = slot.run;
     slot.run = null;
+    if (run && !run.isSettled) {
+      if (!run.hasStarted && !slot.fatalMessage && !isClosed) {
+        // The child died before it took the run up (say it was killed while idle): the run has
+        // not started, so it goes back to the front of the queue. No job code can have run
+        // unnoticed: the runtime's first act is run:start, written to a pipe the parent had
+        // drained (a run is only dispatched after the previous one's `done` was read).
+        requeue(run, `exit code ${code}, signal ${signal}`);
+      } else {
+        settle(run, exitResult(slot, code, signal), slot);
+      }
+    }
     if (isClosed) return;
     if (wasStarting) {
       startupFailures++;
-      lastStartupError = lastLine(slot.stderrTail) || `exit code ${code}, signal ${signal}`;
+      lastStartupError =
+        slot.fatalMessage ?? (lastLine(slot.stderrTail) || `exit code ${code}, signal ${signal}`);
       if (startupFailures >= startupFailureLimit) {
         failStartup();
         // Keep trying, slowly, so the pool recovers when the cause (say a missing build) is fixed.
@@ -345,20 +361,23 @@ export function createPool(options: PoolOptions): Pool {
       versions: options.versions ?? {},
     };
     slot.child.send(message, (error) => {
-      if (!error || run.isSettled) return;
-      // The child died while idle, before it got the run: the run has not started, so it
-      // goes back to the front of the queue for the next child.
-      clearTimeout(run.timer);
-      if (slot.run === run) slot.run = null;
+      if (!error || run.isSettled || slot.run !== run) return;
+      slot.run = null;
       retire(slot);
-      if (++run.failedHandoffs >= startupFailureLimit) {
-        settle(run, crashResult(`Could not hand the run to its process: ${error.message}`));
-        return;
-      }
-      queue.unshift(run);
-      dispatch();
+      requeue(run, error.message);
     });
     pollTimer ??= setInterval(pollMemory, memoryPollMs);
+  }
+
+  /** Put a run that never started back at the front of the queue, a few times at most. */
+  function requeue(run: ActiveRun, why: string): void {
+    clearTimeout(run.timer);
+    if (++run.failedHandoffs >= startupFailureLimit) {
+      settle(run, crashResult(`Could not hand the run to its process: ${why}`));
+      return;
+    }
+    queue.unshift(run);
+    dispatch();
   }
 
   function rememberAdaptor(spec: string): void {
@@ -504,6 +523,7 @@ export function createPool(options: PoolOptions): Pool {
         isSettled: false,
         lastRss: 0,
         failedHandoffs: 0,
+        hasStarted: false,
       };
       if (isClosed) {
         settle(active, closedResult('before it started'));
