@@ -54,6 +54,8 @@ export interface FakeLightningOptions {
    * dataclip as a JSON array of byte values instead of a binary frame.
    */
   mockStyle?: boolean;
+  /** Keep every push in `pushes` (default true; false for long measurements). */
+  recordPushes?: boolean;
   /** Answer heartbeats (default true; false plays a wedged server). */
   answerHeartbeats?: boolean;
   /** Called for every push before the default answer; return an override to change it. */
@@ -156,15 +158,18 @@ export async function startFakeLightning(options: FakeLightningOptions): Promise
       event: frame.event,
       payload: (frame.payload ?? {}) as Record<string, unknown>,
     };
-    pushes.push(push);
+    if (options.recordPushes !== false) pushes.push(push);
     if (frame.event === PhoenixEvents.join) {
       const refs = joinRefs.get(ws) ?? new Map<string, string | null>();
       refs.set(frame.topic, frame.joinRef);
       joinRefs.set(ws, refs);
     }
-    const key = `${frame.topic} ${frame.event} ${JSON.stringify(frame.payload)}`;
-    const attempt = (attempts.get(key) ?? 0) + 1;
-    attempts.set(key, attempt);
+    let attempt = 1;
+    if (options.intercept) {
+      const key = `${frame.topic} ${frame.event} ${JSON.stringify(frame.payload)}`;
+      attempt = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, attempt);
+    }
     const override = options.intercept?.(push, attempt);
     if (override && 'dropSocket' in override) {
       ws.terminate();

@@ -16,7 +16,7 @@ const capacity = Number(process.argv[3] ?? 4);
 const secret = 'measure';
 const adaptorsDir = fileURLToPath(new URL('../../../../.cache/adaptors', import.meta.url));
 
-const server = await startFakeLightning({ secret });
+const server = await startFakeLightning({ secret, recordPushes: false });
 const worker = createWorker({
   serviceUrl: server.url,
   secret,
@@ -48,6 +48,8 @@ async function batch(count: number): Promise<number> {
 
 await batch(Math.min(200, runs)); // warm-up: adaptor loading, JIT
 const ms = await batch(runs);
+// With --expose-gc, the heap figure is what is still referenced, not garbage waiting.
+(globalThis as { gc?: () => void }).gc?.();
 console.log(
   JSON.stringify({
     date: new Date().toISOString(),
@@ -59,6 +61,8 @@ console.log(
     runsPerSecond: Math.round(runs / (ms / 1000)),
     // CPU of this process (worker main + scripted server) per run; the rest is the pool children.
     mainCpuMsPerRun: +(mainCpuMs / runs).toFixed(3),
+    mainRssMiB: Math.round(process.memoryUsage().rss / 1048576),
+    mainHeapMiB: Math.round(process.memoryUsage().heapUsed / 1048576),
   }),
 );
 await worker.stop();
