@@ -399,6 +399,34 @@ describe('the child process sandbox (fake runtime, host powers handed to the job
     }
   });
 
+  it('without --frozen-intrinsics, a polluted host prototype retires the child', async () => {
+    const unfrozen = createPool({
+      size: 1,
+      adaptorsDir: ADAPTORS_DIR,
+      runtimeModule: FAKE_RUNTIME,
+      installAdaptor: async () => {},
+      freezeIntrinsics: false,
+    });
+    try {
+      const polluter = await unfrozen.run(
+        jobPlan('Object.getPrototypeOf(state).polluted = "yes"; [host.pid(), ({}).polluted]'),
+        { data: {} },
+      );
+      // The job's own realm is untouched; the host's Object.prototype was changed.
+      expect(polluter.final_state).toEqual([expect.any(Number), null]);
+      const next = await unfrozen.run(
+        jobPlan('[host.pid(), Object.getPrototypeOf(state).polluted ?? null]'),
+        { data: {} },
+      );
+      const [firstPid] = polluter.final_state as unknown as [number];
+      const [nextPid, seen] = next.final_state as unknown as [number, string | null];
+      expect(seen).toBeNull();
+      expect(nextPid).not.toBe(firstPid);
+    } finally {
+      await unfrozen.close();
+    }
+  });
+
   it('ends queued and running runs when closed', async () => {
     const closing = createPool({
       size: 1,
