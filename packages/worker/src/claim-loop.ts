@@ -57,8 +57,11 @@ export interface ClaimLoop {
   readonly executingRuns: number;
   /** The backoff the next empty claim will wait, in ms (`undefined` right after a reset). */
   readonly backoffMs: number | undefined;
-  /** Resolves once no claim is waiting for its reply and no run is in progress. */
-  whenIdle(): Promise<void>;
+  /**
+   * Resolves once no claim is waiting for its reply (waiting at most `claimWaitMs` for it) and
+   * no run is in progress.
+   */
+  whenIdle(claimWaitMs?: number): Promise<void>;
 }
 
 export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
@@ -180,9 +183,19 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
     get backoffMs() {
       return backoffMs;
     },
-    async whenIdle() {
-      // Runs a claim already took from the server must still run, even when stopping.
-      await inflightClaim;
+    async whenIdle(claimWaitMs = Number.POSITIVE_INFINITY) {
+      // Runs a claim already took from the server must still run, even when stopping; but a
+      // server that never answers must not hold a shutdown for the claim's whole timeout.
+      if (inflightClaim) {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = Number.isFinite(claimWaitMs)
+          ? new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, claimWaitMs);
+            })
+          : new Promise<void>(() => {});
+        await Promise.race([inflightClaim, timeout]);
+        clearTimeout(timer);
+      }
       if (active.size === 0) return;
       await new Promise<void>((resolve) => idleWaiters.push(resolve));
     },

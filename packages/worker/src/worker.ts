@@ -45,6 +45,12 @@ export interface WorkerOptions {
   // Tuning; the defaults are OpenFn's.
   /** Reply timeout of every push. Default 30 s. */
   messageTimeoutMs?: number;
+  /**
+   * How long a claim waits for its reply. Default 1 hour, as OpenFn's worker: a claim given up
+   * on may still have claimed runs on the server, which would then be lost, so a slow claim is
+   * waited for (a dead connection is noticed by the heartbeat instead).
+   */
+  claimTimeoutMs?: number;
   /** How long a run keeps retrying one undeliverable event. Default 2 minutes. */
   retryWindowMs?: number;
   /** Send logs as `run:batch_logs`. Default true. */
@@ -143,7 +149,7 @@ export function createWorker(options: WorkerOptions): Worker {
     },
     capacity: options.capacity,
     workerName: options.name || null,
-    claimTimeoutMs: messageTimeoutMs,
+    claimTimeoutMs: options.claimTimeoutMs ?? 3_600_000,
     backoff: options.claimBackoff,
     logger,
     maxDraining: options.maxDraining,
@@ -207,7 +213,7 @@ export function createWorker(options: WorkerOptions): Worker {
     if (claimLoop.activeRuns > 0) {
       logger.info({ activeRuns: claimLoop.activeRuns }, 'Stopping: waiting for active runs');
     }
-    await claimLoop.whenIdle();
+    await claimLoop.whenIdle(messageTimeoutMs);
     await queueChannel?.leave();
     await pool?.close();
     await socket.disconnect();
