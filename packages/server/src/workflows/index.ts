@@ -1,6 +1,7 @@
 // The workflows context: workflows with their jobs, triggers and edges, immutable snapshots, and
 // provisioning import/export. Other contexts use these functions, never the tables.
 export { describeCronError, parseCronExpression } from './cron-expression.js';
+export { type Page, type PageRequest, parsePageRequest } from './pagination.js';
 export { describeProject, type ProjectDocument, provisionProject, toYaml } from './provision.js';
 export {
   getJob,
@@ -8,7 +9,9 @@ export {
   type JobWithWorkflow,
   type ListWorkflowsOptions,
   listJobs,
+  listJobsPage,
   listWorkflows,
+  listWorkflowsPage,
 } from './read.js';
 export { getCurrentSnapshot, getSnapshot, listSnapshots } from './snapshots.js';
 export type {

@@ -2,6 +2,7 @@
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import { type Database, schema } from '../db/index.js';
 import { NotFoundError } from '../http/errors.js';
+import { afterCursor, type Page, type PageRequest, toPage } from './pagination.js';
 import type { Edge, Job, Trigger, Workflow } from './types.js';
 
 const { workflows, jobs, triggers, workflowEdges } = schema;
@@ -91,6 +92,8 @@ export async function getWorkflow(db: Database, id: string): Promise<Workflow> {
 export interface ListWorkflowsOptions {
   projectId?: string;
   includeDeleted?: boolean;
+  /** One page (keyset); all when absent. */
+  page?: PageRequest;
 }
 
 /** Workflows (oldest first), of one project or of all; deleted ones only when asked. */
@@ -98,15 +101,29 @@ export async function listWorkflows(
   db: Database,
   options: ListWorkflowsOptions = {},
 ): Promise<Workflow[]> {
+  return (await listWorkflowsPage(db, options)).data;
+}
+
+/** Like listWorkflows, one page at a time, with the cursor of the next. */
+export async function listWorkflowsPage(
+  db: Database,
+  options: ListWorkflowsOptions = {},
+): Promise<Page<Workflow>> {
   const conditions = [];
   if (options.projectId) conditions.push(eq(workflows.projectId, options.projectId));
   if (!options.includeDeleted) conditions.push(isNull(workflows.deletedAt));
-  const rows = await db
+  const page = options.page;
+  if (page) conditions.push(afterCursor(workflows.insertedAt, workflows.id, page));
+  const query = db
     .select()
     .from(workflows)
     .where(and(...conditions))
     .orderBy(asc(workflows.insertedAt), asc(workflows.id));
-  return withGraphs(db, rows);
+  const rows = page ? await query.limit(page.pageSize + 1) : await query;
+  const result = page
+    ? toPage(rows, page, (row) => ({ insertedAt: row.insertedAt, id: row.id }))
+    : { data: rows, meta: { page_size: rows.length, next_cursor: null } };
+  return { data: await withGraphs(db, result.data), meta: result.meta };
 }
 
 export interface JobWithWorkflow extends Job {
@@ -121,22 +138,47 @@ export async function listJobs(
   db: Database,
   options: { projectId?: string; id?: string } = {},
 ): Promise<JobWithWorkflow[]> {
+  return (await listJobsPage(db, options)).data;
+}
+
+/** Like listJobs, one page at a time, with the cursor of the next. */
+export async function listJobsPage(
+  db: Database,
+  options: { projectId?: string; id?: string; page?: PageRequest } = {},
+): Promise<Page<JobWithWorkflow>> {
   const conditions = [isNull(workflows.deletedAt)];
   if (options.projectId) conditions.push(eq(workflows.projectId, options.projectId));
   if (options.id) conditions.push(eq(jobs.id, options.id));
-  const rows = await db
+  const page = options.page;
+  const keyset = page ? afterCursor(jobs.insertedAt, jobs.id, page) : undefined;
+  if (keyset) conditions.push(keyset);
+  const query = db
     .select({ job: jobs, projectId: workflows.projectId })
     .from(jobs)
     .innerJoin(workflows, eq(workflows.id, jobs.workflowId))
     .where(and(...conditions))
     .orderBy(asc(jobs.insertedAt), asc(jobs.id));
-  return rows.map(({ job, projectId }) => ({
+  const rows = page ? await query.limit(page.pageSize + 1) : await query;
+  const result = page
+    ? toPage(rows, page, (row) => ({ insertedAt: row.job.insertedAt, id: row.job.id }))
+    : { data: rows, meta: { page_size: rows.length, next_cursor: null } };
+  return { data: result.data.map(toJobWithWorkflow), meta: result.meta };
+}
+
+function toJobWithWorkflow({
+  job,
+  projectId,
+}: {
+  job: JobRow;
+  projectId: string;
+}): JobWithWorkflow {
+  return {
     ...toJob(job),
     workflow_id: job.workflowId,
     project_id: projectId,
     inserted_at: job.insertedAt,
     updated_at: job.updatedAt,
-  }));
+  };
 }
 
 /** One job of a live workflow; 404 otherwise. */

@@ -5,8 +5,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { ServerContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
+import { parsePageRequest } from './pagination.js';
 import { describeProject, provisionProject, toYaml } from './provision.js';
-import { getJob, getWorkflow, listJobs, listWorkflows } from './read.js';
+import { getJob, getWorkflow, listJobsPage, listWorkflowsPage } from './read.js';
 import { assertProjectExists } from './save.js';
 import { listSnapshots } from './snapshots.js';
 import { parseWorkflowInput, zodFieldErrors } from './validation.js';
@@ -34,12 +35,14 @@ export async function registerWorkflowRoutes(
 ): Promise<void> {
   const { db } = context;
 
-  app.get('/api/workflows', async () => ({ data: await listWorkflows(db) }));
+  app.get('/api/workflows', (request) =>
+    listWorkflowsPage(db, { page: parsePageRequest(request.query) }),
+  );
 
-  app.get<{ Params: { project_id: string } }>(
-    '/api/projects/:project_id/workflows',
-    async (request) => ({
-      data: await listWorkflows(db, { projectId: pathId(request.params.project_id, 'Project') }),
+  app.get<{ Params: { project_id: string } }>('/api/projects/:project_id/workflows', (request) =>
+    listWorkflowsPage(db, {
+      projectId: pathId(request.params.project_id, 'Project'),
+      page: parsePageRequest(request.query),
     }),
   );
 
@@ -59,14 +62,14 @@ export async function registerWorkflowRoutes(
     data: await getWorkflow(db, pathId(request.params.id, 'Workflow')),
   }));
 
-  app.get('/api/jobs', async () => ({ data: await listJobs(db) }));
+  app.get('/api/jobs', (request) => listJobsPage(db, { page: parsePageRequest(request.query) }));
   app.get<{ Params: { id: string } }>('/api/jobs/:id', async (request) => ({
     data: await getJob(db, pathId(request.params.id, 'Job')),
   }));
-  app.get<{ Params: { project_id: string } }>(
-    '/api/projects/:project_id/jobs',
-    async (request) => ({
-      data: await listJobs(db, { projectId: pathId(request.params.project_id, 'Project') }),
+  app.get<{ Params: { project_id: string } }>('/api/projects/:project_id/jobs', (request) =>
+    listJobsPage(db, {
+      projectId: pathId(request.params.project_id, 'Project'),
+      page: parsePageRequest(request.query),
     }),
   );
   app.get<{ Params: { project_id: string; id: string } }>(

@@ -235,6 +235,32 @@ describe('workflows', () => {
     expect(refused.body.errors['triggers[0].custom_path']).toEqual(['is used by another trigger']);
   });
 
+  it('pages workflow and job lists with a cursor', async () => {
+    const projectId = await createProject();
+    for (const name of ['one', 'two', 'three']) {
+      await call('POST', `/api/projects/${projectId}/workflows`, twoJobWorkflow(name).body);
+    }
+    const first = await call('GET', `/api/projects/${projectId}/workflows?page_size=2`);
+    expect(first.body.data.map((w: { name: string }) => w.name)).toEqual(['one', 'two']);
+    expect(first.body.meta.next_cursor).toEqual(expect.any(String));
+    const second = await call(
+      'GET',
+      `/api/projects/${projectId}/workflows?page_size=2&cursor=${first.body.meta.next_cursor}`,
+    );
+    expect(second.body.data.map((w: { name: string }) => w.name)).toEqual(['three']);
+    expect(second.body.meta.next_cursor).toBeNull();
+    const jobs = await call('GET', `/api/projects/${projectId}/jobs?page_size=4`);
+    expect(jobs.body.data).toHaveLength(4);
+    const rest = await call(
+      'GET',
+      `/api/projects/${projectId}/jobs?page_size=4&cursor=${jobs.body.meta.next_cursor}`,
+    );
+    expect(rest.body.data).toHaveLength(2);
+    const bad = await call('GET', `/api/projects/${projectId}/workflows?cursor=nonsense`);
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.errors)).toEqual(['cursor']);
+  });
+
   it('answers 404 for unknown workflows and projects', async () => {
     expect((await call('GET', `/api/workflows/${randomUUID()}`)).status).toBe(404);
     expect((await call('GET', '/api/workflows/not-a-uuid')).status).toBe(404);
