@@ -7,7 +7,7 @@ import { NotFoundError } from '../http/errors.js';
 import { getWorkflow } from './read.js';
 import type { Snapshot, WorkflowGraph } from './types.js';
 
-const { workflowSnapshots, workflows } = schema;
+const { auditEvents, workflowSnapshots, workflows } = schema;
 
 type SnapshotRow = typeof workflowSnapshots.$inferSelect;
 
@@ -40,6 +40,13 @@ export async function insertSnapshot(
       edges: graph.edges.map((edge) => ({ ...edge })),
     })
     .returning();
+  // Lightning records each new version in the audit trail as `snapshot_created`.
+  await db.insert(auditEvents).values({
+    event: 'snapshot_created',
+    itemType: 'workflow',
+    itemId: workflowId,
+    changes: { after: { snapshot_id: row!.id, lock_version: lockVersion } },
+  });
   return toSnapshot(row!);
 }
 

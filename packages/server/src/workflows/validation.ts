@@ -225,6 +225,9 @@ export function validateWorkflowGraph(graph: WorkflowGraph, prefix = ''): FieldE
       at(`triggers[${i}].id`, `is used by triggers[${triggerIds.get(trigger.id)}] too`);
     } else triggerIds.set(trigger.id, i);
     if (jobIds.has(trigger.id)) at(`triggers[${i}].id`, 'is also the id of a job');
+    if (trigger.type === 'kafka') {
+      at(`triggers[${i}].type`, 'kafka triggers are not available yet: use "webhook" or "cron"');
+    }
     if (trigger.type === 'cron') {
       const problem = describeCronError(trigger.cron_expression ?? '');
       if (problem) at(`triggers[${i}].cron_expression`, problem);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schema } from '../db/index.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
 let server: TestServer;
@@ -163,6 +165,11 @@ describe('workflows', () => {
     expect(snapshots[0]).toEqual(first);
     expect(snapshots[0].jobs[0].body).toBe('fn(s => s)');
     expect(snapshots[1].jobs[0].body).toBe('get("/patients")');
+    const audit = await server.database.db
+      .select()
+      .from(schema.auditEvents)
+      .where(eq(schema.auditEvents.itemId, created.id));
+    expect(audit.map((event) => event.event)).toEqual(['snapshot_created', 'snapshot_created']);
   });
 
   it('refuses a save based on a stale lock_version with 409', async () => {
