@@ -133,6 +133,8 @@ describe('webhook ingestion', () => {
     const response = await fetch(`${server.baseUrl}/i/${triggerId}`);
     expect(response.status).toBe(200);
     expect(((await response.json()) as { message: string }).message).toMatch(/trigger found/);
+    const head = await fetch(`${server.baseUrl}/i/${triggerId}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
     expect(await workOrdersOf(triggerId)).toHaveLength(0);
   });
 
