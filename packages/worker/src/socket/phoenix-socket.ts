@@ -218,10 +218,9 @@ export class PhoenixSocket {
         pending.reject(new DisconnectedError(pending.topic, pending.event));
       }
       if (wasOpen) {
-        this.logger.warn(
-          { code, reason: reason.toString() || undefined },
-          this.wantsConnection ? 'Lost the connection to the server' : 'Disconnected',
-        );
+        const fields = { code, reason: reason.toString() || undefined };
+        if (this.wantsConnection) this.logger.warn(fields, 'Lost the connection to the server');
+        else this.logger.info(fields, 'Disconnected');
         for (const listener of [...this.closeListeners]) listener();
       } else {
         this.failedAttempts++;
