@@ -223,8 +223,9 @@ async function writeGraph(db: Database, workflowId: string, graph: WorkflowGraph
   const position = (i: number) => sql`now() + ${i} * interval '1 microsecond'`;
   const keep = <T extends { id: string }>(items: T[]) =>
     items.length > 0 ? items.map((item) => item.id) : [randomUUID()];
-  // Edges first: deleting a job or trigger would cascade to its edges anyway, but an edge kept in
-  // the graph must not be removed by that cascade, so removed jobs go only after edges are settled.
+  // Removals before upserts, so a name freed by a removed job can be taken by a new one in the
+  // same save (job names are unique per workflow). An edge whose old endpoint is removed goes with
+  // it by cascade and is inserted again by the upsert below.
   await db
     .delete(workflowEdges)
     .where(
