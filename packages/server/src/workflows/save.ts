@@ -241,6 +241,26 @@ async function writeGraph(db: Database, workflowId: string, graph: WorkflowGraph
     .delete(triggers)
     .where(and(eq(triggers.workflowId, workflowId), notInArray(triggers.id, keep(graph.triggers))));
 
+  // Jobs that change name step aside first (a temporary name that cannot clash): two jobs swapping
+  // names would otherwise trip the unique index in the middle of the upsert.
+  const stored = await db
+    .select({ id: jobs.id, name: jobs.name })
+    .from(jobs)
+    .where(eq(jobs.workflowId, workflowId));
+  const wanted = new Map(graph.jobs.map((job) => [job.id, job.name]));
+  const renamed = stored.filter((job) => wanted.has(job.id) && wanted.get(job.id) !== job.name);
+  if (renamed.length > 1) {
+    await db
+      .update(jobs)
+      .set({ name: sql`'~renaming~' || ${jobs.id}::text` })
+      .where(
+        inArray(
+          jobs.id,
+          renamed.map((job) => job.id),
+        ),
+      );
+  }
+
   if (graph.jobs.length > 0) {
     await db
       .insert(jobs)

@@ -172,6 +172,39 @@ describe('workflows', () => {
     expect(audit.map((event) => event.event)).toEqual(['snapshot_created', 'snapshot_created']);
   });
 
+  it('lets jobs swap names, and a new job take the name of a removed one, in one save', async () => {
+    const projectId = await createProject();
+    const created = (
+      await call('POST', `/api/projects/${projectId}/workflows`, twoJobWorkflow().body)
+    ).body.data;
+    const [fetchJob, storeJob] = created.jobs;
+    const swapped = await call('PUT', `/api/workflows/${created.id}`, {
+      ...created,
+      jobs: [
+        { ...fetchJob, name: 'store' },
+        { ...storeJob, name: 'fetch' },
+      ],
+    });
+    expect(swapped.status).toBe(200);
+    expect(swapped.body.data.jobs.map((job: { name: string }) => job.name)).toEqual([
+      'store',
+      'fetch',
+    ]);
+    const replacement = randomUUID();
+    const replaced = await call('PUT', `/api/workflows/${created.id}`, {
+      ...swapped.body.data,
+      jobs: [swapped.body.data.jobs[0], { id: replacement, name: 'fetch', body: 'fn(s => s)' }],
+      edges: swapped.body.data.edges.filter(
+        (edge: { target_job_id: string }) => edge.target_job_id !== storeJob.id,
+      ),
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.data.jobs.map((job: { id: string }) => job.id)).toEqual([
+      fetchJob.id,
+      replacement,
+    ]);
+  });
+
   it('refuses a save based on a stale lock_version with 409', async () => {
     const projectId = await createProject();
     const { body: workflow } = twoJobWorkflow();
