@@ -1,6 +1,6 @@
 import type { ReplyPayload } from '@lightning/protocol';
 import type { RunEvent } from '@lightning/runtime';
-import { createDeliver, type PushChannel } from './delivery.js';
+import { createDeliver, isTransientReply, type PushChannel } from './delivery.js';
 import { createEventQueue } from './event-queue.js';
 import { silentLogger } from './logger.js';
 import { DisconnectedError, JoinRefusedError, PushTimeoutError } from './socket/errors.js';
@@ -196,7 +196,7 @@ describe('event queue', () => {
   it('retries an error reply the server marks transient', async () => {
     const fake = manualChannel((sent, index) =>
       sent.event === 'run:complete' && index === 0
-        ? { status: 'error', response: { reason: 'timeout' } }
+        ? { status: 'error', response: { reason: 'temporarily_unavailable' } }
         : ok,
     );
     fake.automatic();
@@ -300,5 +300,16 @@ describe('frame limit', () => {
       .filter((s) => s.event === 'run:batch_logs')
       .map((s) => (s.payload.logs as unknown[]).length);
     expect(sizes).toEqual([1, 2, 1]);
+  });
+});
+
+describe('transient error replies', () => {
+  it('are the ones the server marks as such', () => {
+    const error = (response: unknown) => ({ status: 'error' as const, response });
+    expect(isTransientReply(error({ reason: 'temporarily_unavailable' }))).toBe(true);
+    expect(isTransientReply(error({ retry: true }))).toBe(true);
+    expect(isTransientReply(error({ reason: 'internal_error' }))).toBe(false);
+    expect(isTransientReply(error({ errors: { step_id: ["can't be blank"] } }))).toBe(false);
+    expect(isTransientReply({ status: 'ok', response: { reason: 'timeout' } })).toBe(false);
   });
 });
