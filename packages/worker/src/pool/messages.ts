@@ -12,8 +12,8 @@ export type ParentMessage =
       plan: ExecutionPlan;
       input: State;
       adaptorsDir: string;
-      /** The runtime's own in-process timeout; the pool's kill a little later stays the limit. */
-      timeoutMs: number;
+      /** The runtime's own in-process timeout, if on; the pool's kill stays the limit. */
+      timeoutMs: number | undefined;
       /** Extra entries for run:start `versions` (the worker's version). */
       versions: Record<string, string>;
     }

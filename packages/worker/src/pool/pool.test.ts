@@ -143,6 +143,26 @@ describe('limits', () => {
     });
   });
 
+  it('with the runtime timeout on, the runtime stops a synchronous loop itself', async () => {
+    const timed = createPool({ size: 1, adaptorsDir: ADAPTORS_DIR, isRuntimeTimeoutOn: true });
+    try {
+      const result = await timed.run(
+        jobPlan('while (true) {}\nfn(s => s)', { run_timeout_ms: 1000 }),
+        {
+          data: {},
+        },
+      );
+      expect(result).toMatchObject({ reason: 'kill', error_type: 'TimeoutError' });
+      // Ended in-process (the pool's kill message would say "Workflow failed to return").
+      expect(result.error_message).not.toContain('Workflow failed to return');
+      expect(await timed.run(jobPlan('fn(s => s)'), { data: {} })).toMatchObject({
+        reason: 'success',
+      });
+    } finally {
+      await timed.close();
+    }
+  });
+
   it('kills a run whose ArrayBuffers (not heap) pass the memory limit', async () => {
     const hog =
       'fn(s => { const keep = []; for (;;) keep.push(new Uint8Array(16 * 1024 * 1024).fill(1)); })';
