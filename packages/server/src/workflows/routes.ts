@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { ServerContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
+import { toExportYaml } from './export-yaml.js';
 import { parsePageRequest } from './pagination.js';
 import { describeProject, provisionProject, toYaml } from './provision.js';
 import { getJob, getWorkflow, listJobsPage, listWorkflowsPage } from './read.js';
@@ -220,7 +221,7 @@ export async function registerWorkflowRoutes(
 
   const describe = async (
     id: string | undefined,
-    yaml: boolean,
+    yaml: boolean | 'export',
     reply: FastifyReply,
     query: Record<string, unknown>,
   ) => {
@@ -231,12 +232,15 @@ export async function registerWorkflowRoutes(
       .filter(Boolean)
       .map((snapshotId) => pathId(snapshotId, 'Snapshot'));
     const document = await describeProject(db, pathId(id, 'Project'), snapshotIds);
+    if (yaml === 'export') {
+      return reply.type('text/yaml; charset=utf-8').send(toExportYaml(document));
+    }
     if (yaml) return reply.type('text/yaml; charset=utf-8').send(toYaml(document));
     return reply.send({ data: document });
   };
 
   app.get<{ Querystring: { id?: string } }>('/api/provision/yaml', (request, reply) =>
-    describe(request.query.id, true, reply, request.query),
+    describe(request.query.id, 'export', reply, request.query),
   );
 
   app.get<{ Params: { project_id: string }; Querystring: { format?: string } }>(
