@@ -46,7 +46,11 @@ const watched: [string, unknown][] = [
   ['btoa', btoa],
 ];
 
-type Fingerprint = Map<PropertyKey, unknown>;
+/** Own keys, in order, and what each holds: a value, or a getter/setter pair. */
+interface Fingerprint {
+  keys: PropertyKey[];
+  values: unknown[];
+}
 
 class Accessor {
   constructor(
@@ -55,28 +59,38 @@ class Accessor {
   ) {}
 }
 
-function fingerprint(target: object): Fingerprint {
-  const result: Fingerprint = new Map();
-  for (const key of Reflect.ownKeys(target)) {
-    const descriptor = Reflect.getOwnPropertyDescriptor(target, key);
-    if (!descriptor) continue;
-    // The identity of the value (or accessor pair) is what matters: a replaced method or getter.
-    result.set(
-      key,
-      'value' in descriptor ? descriptor.value : new Accessor(descriptor.get, descriptor.set),
-    );
-  }
-  return result;
+function holding(descriptor: PropertyDescriptor | undefined): unknown {
+  if (!descriptor) return undefined;
+  return 'value' in descriptor ? descriptor.value : new Accessor(descriptor.get, descriptor.set);
 }
 
-function isSame(before: Fingerprint, after: Fingerprint): boolean {
-  if (before.size !== after.size) return false;
-  for (const [key, value] of before) {
-    if (!after.has(key)) return false;
-    const now = after.get(key);
-    if (value instanceof Accessor && now instanceof Accessor) {
-      if (value.get !== now.get || value.set !== now.set) return false;
-    } else if (!Object.is(value, now)) {
+function fingerprint(target: object): Fingerprint {
+  const keys = Reflect.ownKeys(target);
+  return {
+    keys,
+    values: keys.map((key) => holding(Reflect.getOwnPropertyDescriptor(target, key))),
+  };
+}
+
+/**
+ * Compared in place, without building a second fingerprint: this runs after every run. Key order
+ * is stable unless a key was deleted and added again, which counts as a change (safe side).
+ */
+function isUnchanged(target: object, before: Fingerprint): boolean {
+  const keys = Reflect.ownKeys(target);
+  if (keys.length !== before.keys.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] !== before.keys[i]) return false;
+    const descriptor = Reflect.getOwnPropertyDescriptor(target, keys[i]!);
+    if (!descriptor) return false;
+    const was = before.values[i];
+    if ('value' in descriptor) {
+      if (was instanceof Accessor || !Object.is(was, descriptor.value)) return false;
+    } else if (
+      !(was instanceof Accessor) ||
+      was.get !== descriptor.get ||
+      was.set !== descriptor.set
+    ) {
       return false;
     }
   }
@@ -105,7 +119,7 @@ function settleLazyGlobals(): void {
 export function snapshotIntrinsics(extra: [string, object][] = []): () => boolean {
   settleLazyGlobals();
   // A frozen object cannot change (or be unfrozen): under `--frozen-intrinsics` that is most of
-  // the list, and skipping them keeps the per-run check cheap (~0.26 ms → a few µs per run).
+  // the list, and skipping them keeps the per-run check cheap.
   const targets = [...watched, ...extra]
     .map(([, target]) => target as object)
     .filter((target) => !Object.isFrozen(target));
@@ -114,6 +128,6 @@ export function snapshotIntrinsics(extra: [string, object][] = []): () => boolea
   return () =>
     targets.every(
       (target, i) =>
-        Reflect.getPrototypeOf(target) === prototypes[i] && isSame(before[i]!, fingerprint(target)),
+        Reflect.getPrototypeOf(target) === prototypes[i] && isUnchanged(target, before[i]!),
     );
 }
