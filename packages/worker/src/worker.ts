@@ -98,7 +98,7 @@ export interface Worker {
 /**
  * @example
  * const worker = createWorker({
- *   serviceUrl: 'ws://localhost:4000/worker', secret: process.env.WORKER_SECRET,
+ *   serviceUrl: 'ws://localhost:4000/worker', secret: config.workers.secret,
  *   capacity: 5, name: 'worker-1', adaptorsDir: '/var/lib/lightning/adaptors',
  *   maxRunMemoryMb: 500, maxRunDurationSeconds: 300, logger,
  * });
