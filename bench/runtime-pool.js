@@ -6,6 +6,7 @@
 //
 // Run: npm run build -w @lightning/protocol -w @lightning/runtime -w @lightning/worker
 //      node bench/runtime-pool.js              (BENCH_SECONDS=20 POOL_SIZE=<cores> MAX_RUNS_PER_CHILD=1000)
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { executePlan, installAdaptor } from '../packages/runtime/dist/index.js';
@@ -38,12 +39,41 @@ const plan = {
 };
 const input = () => ({ data: { patient: { id: 1, name: 'Ana' } } });
 
+/**
+ * CPU time (ms) used so far by this process and its children, live or exited, from /proc (Linux).
+ * On a shared machine CPU per run is steadier than runs per second. Clock ticks are 10 ms.
+ */
+function treeCpuMs() {
+  try {
+    const fields = (pid) => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ');
+    const own = fields('self');
+    // utime, stime, cutime, cstime: fields 14-17 of stat, i.e. 11-14 after "pid (comm)".
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    const children = readFileSync(`/proc/self/task/${process.pid}/children`, 'latin1')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    for (const child of children) {
+      try {
+        const f = fields(child);
+        ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // exited between the two reads; counted in cutime once reaped
+      }
+    }
+    return ticks * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Keep `concurrency` runs in flight for `seconds`; runs/s and latency percentiles. */
 async function measure(runOnce, concurrency, seconds) {
   const latencies = [];
   let failures = 0;
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
+  const cpuBefore = treeCpuMs();
   async function lane() {
     while (performance.now() < deadline) {
       const t = performance.now();
@@ -54,6 +84,7 @@ async function measure(runOnce, concurrency, seconds) {
   }
   await Promise.all(Array.from({ length: concurrency }, lane));
   const elapsed = (performance.now() - started) / 1000;
+  const cpuPerRun = (treeCpuMs() - cpuBefore) / latencies.length;
   latencies.sort((a, b) => a - b);
   const pct = (p) =>
     latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
@@ -63,12 +94,13 @@ async function measure(runOnce, concurrency, seconds) {
     p50: pct(0.5),
     p99: pct(0.99),
     failures,
+    cpuPerRun,
   };
 }
 
 function report(label, m) {
   console.log(
-    `${label}: ${m.perSecond.toFixed(0)} runs/s (${m.runs} runs, p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, ${m.failures} not success)`,
+    `${label}: ${m.perSecond.toFixed(0)} runs/s (${m.runs} runs, p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, ${m.cpuPerRun.toFixed(2)} ms CPU per run in all processes, ${m.failures} not success)`,
   );
 }
 
@@ -99,7 +131,7 @@ for (let i = 0; i < ROUNDS; i++) {
   result.eventsPerRun = events / result.runs;
   rounds.push({ reference, result });
   console.log(
-    `round ${i + 1}: reference ${reference.perSecond.toFixed(0)} runs/s, pool ${result.perSecond.toFixed(0)} runs/s (×${(result.perSecond / reference.perSecond).toFixed(2)})`,
+    `round ${i + 1}: reference ${reference.perSecond.toFixed(0)} runs/s (${reference.cpuPerRun.toFixed(2)} ms CPU/run), pool ${result.perSecond.toFixed(0)} runs/s (${result.cpuPerRun.toFixed(2)} ms CPU/run) (×${(result.perSecond / reference.perSecond).toFixed(2)})`,
   );
 }
 const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -110,6 +142,7 @@ const summary = (list) => ({
   p50: median(list.map(pick('p50'))),
   p99: median(list.map(pick('p99'))),
   failures: list.reduce((n, m) => n + m.failures, 0),
+  cpuPerRun: median(list.map(pick('cpuPerRun'))),
 });
 report(
   'reference: executePlan inline (no sandbox, 1 process), median',
@@ -123,5 +156,9 @@ console.log(
   `pool / reference, median of rounds: ×${median(rounds.map((r) => r.result.perSecond / r.reference.perSecond)).toFixed(2)}`,
 );
 console.log(`events forwarded per run: ${rounds[0].result.eventsPerRun.toFixed(1)}`);
+const poolCpu = summary(rounds.map((r) => r.result)).cpuPerRun;
+console.log(
+  `pool ceiling from CPU per run on ${cpus().length} idle cores: ~${((cpus().length * 1000) / poolCpu).toFixed(0)} runs/s`,
+);
 console.log('P2 target (end to end, webhook → run success): ≥ 400 runs/s');
 await pool.close();
