@@ -1,0 +1,239 @@
+// A real server and a real `lightning worker` process, talking over the worker socket: workflows
+// provisioned over HTTP, runs started by webhooks, executed with @openfn/language-common, and what
+// the server stored read back from its database.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { asc, eq, inArray } from 'drizzle-orm';
+import { schema } from '../../server/src/db/index.js';
+import { startTestServer, type TestServer } from '../../server/src/test-support/server.js';
+import { ensureBuilt } from '../../worker/src/test-support/build-packages.js';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const COMMON = '@openfn/language-common@3.3.4';
+
+let server: TestServer;
+let worker: ChildProcess;
+let workerOutput = '';
+let dataDir: string;
+
+const ids = {
+  project: randomUUID(),
+  workflow: randomUUID(),
+  trigger: randomUUID(),
+  first: randomUUID(),
+  second: randomUUID(),
+  onFailure: randomUUID(),
+};
+
+beforeAll(async () => {
+  await ensureBuilt();
+  // A short run timeout so the timeout case ends quickly.
+  server = await startTestServer({
+    WORKER_MAX_RUN_DURATION_SECONDS: '4',
+    RUN_GRACE_PERIOD_SECONDS: '30',
+  });
+  const provision = await fetch(`${server.baseUrl}/api/provision`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      id: ids.project,
+      name: 'worker-e2e',
+      workflows: [
+        {
+          id: ids.workflow,
+          name: 'two steps',
+          jobs: [
+            {
+              id: ids.first,
+              name: 'first',
+              adaptor: COMMON,
+              body: `fn(state => {
+                console.log('first got', state.data.n);
+                if (state.data.mode === 'fail') throw new Error('refused by first');
+                if (state.data.mode === 'crash') undefinedFunction();
+                if (state.data.mode === 'loop') { while (true) {} }
+                return { ...state, data: { n: state.data.n + 1 } };
+              });`,
+            },
+            {
+              id: ids.second,
+              name: 'second',
+              adaptor: COMMON,
+              body: 'fn(state => ({ ...state, data: { n: state.data.n * 2 } }));',
+            },
+            {
+              id: ids.onFailure,
+              name: 'on failure',
+              adaptor: COMMON,
+              body: "fn(state => { console.log('handling failure'); return state; });",
+            },
+          ],
+          triggers: [{ id: ids.trigger, type: 'webhook', enabled: true }],
+          edges: [
+            {
+              id: randomUUID(),
+              source_trigger_id: ids.trigger,
+              target_job_id: ids.first,
+              condition_type: 'always',
+            },
+            {
+              id: randomUUID(),
+              source_job_id: ids.first,
+              target_job_id: ids.second,
+              condition_type: 'on_job_success',
+            },
+            {
+              id: randomUUID(),
+              source_job_id: ids.first,
+              target_job_id: ids.onFailure,
+              condition_type: 'on_job_failure',
+            },
+          ],
+        },
+      ],
+    }),
+  });
+  expect(provision.status).toBe(201);
+
+  dataDir = mkdtempSync(join(tmpdir(), 'lightning-worker-e2e-'));
+  worker = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, 'worker'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LIGHTNING_DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      WORKER_LIGHTNING_SERVICE_URL: `${server.baseUrl.replace(/^http/, 'ws')}/worker`,
+      WORKER_SECRET: server.config.workers.secret!,
+      WORKER_LIGHTNING_PUBLIC_KEY: Buffer.from(
+        server.config.workers.lightningPublicKeyPem!,
+      ).toString('base64'),
+      WORKER_CAPACITY: '2',
+      WORKER_NAME: 'e2e-process',
+      ADAPTORS_PATH: join(ROOT, '.cache', 'adaptors'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  worker.stdout!.on('data', (chunk) => (workerOutput += chunk));
+  worker.stderr!.on('data', (chunk) => (workerOutput += chunk));
+}, 180_000);
+
+afterAll(async () => {
+  if (worker && worker.exitCode === null) {
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGTERM');
+    await exited;
+  }
+  await server?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function post(data: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${server.baseUrl}/i/${ids.trigger}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(data),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { work_order_id: string }).work_order_id;
+}
+
+async function finishedRun(workOrderId: string) {
+  const { db } = server.database;
+  for (let i = 0; i < 600; i++) {
+    const [run] = await db
+      .select()
+      .from(schema.runs)
+      .where(eq(schema.runs.workOrderId, workOrderId));
+    if (run && !['available', 'claimed', 'started'].includes(run.state)) return run;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`run of work order ${workOrderId} did not finish; worker said:\n${workerOutput}`);
+}
+
+async function stepsOf(runId: string) {
+  const { db } = server.database;
+  const links = await db.select().from(schema.runSteps).where(eq(schema.runSteps.runId, runId));
+  if (links.length === 0) return [];
+  return db
+    .select()
+    .from(schema.steps)
+    .where(
+      inArray(
+        schema.steps.id,
+        links.map((link) => link.stepId),
+      ),
+    )
+    .orderBy(asc(schema.steps.startedAt));
+}
+
+describe('a real lightning worker process', () => {
+  it('runs a two-step workflow to success, storing steps, logs and dataclips', async () => {
+    const workOrderId = await post({ n: 20 });
+    const run = await finishedRun(workOrderId);
+    expect(run.state).toBe('success');
+    expect(run.workerName).toBe('e2e-process');
+
+    const steps = await stepsOf(run.id);
+    expect(steps.map((step) => [step.jobId, step.exitReason])).toEqual([
+      [ids.first, 'success'],
+      [ids.second, 'success'],
+    ]);
+    const [output] = await server.database.db
+      .select()
+      .from(schema.dataclips)
+      .where(eq(schema.dataclips.id, steps[1]!.outputDataclipId!));
+    expect((output!.body as { data: unknown }).data).toEqual({ n: 42 });
+    expect(steps[0]!.inputDataclipId).toBe(run.dataclipId);
+
+    const logs = await server.database.db
+      .select()
+      .from(schema.logLines)
+      .where(eq(schema.logLines.runId, run.id));
+    expect(
+      logs.some((line) => line.source === 'JOB' && line.message.includes('first got 20')),
+    ).toBe(true);
+
+    const [workOrder] = await server.database.db
+      .select()
+      .from(schema.workOrders)
+      .where(eq(schema.workOrders.id, workOrderId));
+    expect(workOrder!.state).toBe('success');
+  }, 120_000);
+
+  it('follows the failure edge when a job throws, and ends failed only when a leaf failed', async () => {
+    const handled = await finishedRun(await post({ n: 1, mode: 'fail' }));
+    const steps = await stepsOf(handled.id);
+    expect(steps.map((step) => [step.jobId, step.exitReason, step.errorType])).toEqual([
+      [ids.first, 'fail', 'JobError'],
+      [ids.onFailure, 'success', null],
+    ]);
+    // The failure was handled by a failure edge leading to a successful leaf.
+    expect(handled.state).toBe('success');
+  }, 120_000);
+
+  it('ends crashed on a ReferenceError and killed on a timeout, and keeps serving', async () => {
+    const crashed = await finishedRun(await post({ n: 1, mode: 'crash' }));
+    expect(crashed.state).toBe('crashed');
+    expect(crashed.errorType).toBe('RuntimeCrash');
+
+    const killed = await finishedRun(await post({ n: 1, mode: 'loop' }));
+    expect(killed.state).toBe('killed');
+    expect(killed.errorType).toBe('TimeoutError');
+
+    const after = await finishedRun(await post({ n: 1 }));
+    expect(after.state).toBe('success');
+  }, 120_000);
+
+  it('stops gracefully on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(workerOutput).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
