@@ -4,7 +4,7 @@ import {
   type config as serverConfig,
   startServer,
 } from '@lightning/server';
-import { createWorker, type Worker } from '@lightning/worker';
+import { createPool, createWorker, type Worker } from '@lightning/worker';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { loadCommandConfig } from '../environment.js';
@@ -31,7 +31,12 @@ export function registerServerCommands(program: Command): void {
     .action(() => runWorker());
 }
 
-function workerFor(config: serverConfig.Config, logger: Logger, serviceUrl: string): Worker {
+function workerFor(
+  config: serverConfig.Config,
+  logger: Logger,
+  serviceUrl: string,
+  isEmbedded = false,
+): Worker {
   const { workers } = config;
   if (!workers.secret) throw new Error('WORKER_SECRET is required to start a worker');
   return createWorker({
@@ -44,6 +49,9 @@ function workerFor(config: serverConfig.Config, logger: Logger, serviceUrl: stri
     maxRunMemoryMb: workers.maxRunMemoryMb,
     maxRunDurationSeconds: workers.maxRunDurationSeconds,
     logger: logger.child({ component: 'worker' }),
+    // The embedded instance keeps one child warm and grows to WORKER_CAPACITY when runs need it,
+    // so a development instance idles light; a dedicated worker keeps its whole pool warm.
+    ...(isEmbedded ? { createPool: (options) => createPool({ ...options, warm: 1 }) } : {}),
   });
 }
 
@@ -61,7 +69,7 @@ async function runInstance(purpose: 'embedded' | 'server'): Promise<void> {
     // The embedded instance runs one worker next to the server, over the same socket protocol as
     // a separate worker would (loopback), so both modes share one code path.
     if (purpose === 'embedded') {
-      worker = workerFor(config, logger, embeddedServiceUrl(server, config));
+      worker = workerFor(config, logger, embeddedServiceUrl(server, config), true);
       await worker.start();
       logger.info({ capacity: config.workers.capacity }, 'embedded worker started');
     }

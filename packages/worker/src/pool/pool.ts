@@ -41,6 +41,13 @@ export interface PoolOptions {
   installAdaptor?: InstallAdaptor;
   /** Module the child loads `executePlan` from. Default `@lightning/runtime`; tests only. */
   runtimeModule?: string;
+  /**
+   * Children kept warm while idle (default `size`). Above it the pool grows on demand up to
+   * `size` and retires children idle for `idleTimeoutMs`: an embedded instance idles light.
+   */
+  warm?: number;
+  /** How long a child above `warm` may stay idle. Default 60 000. */
+  idleTimeoutMs?: number;
   /** Start children with `--frozen-intrinsics`. Default true. */
   freezeIntrinsics?: boolean;
   /** Extra entries for every run:start `versions`, e.g. `{ worker: '0.1.0' }`. */
@@ -111,6 +118,8 @@ interface Slot {
   fatalMessage: string | null;
   /** A replacement was started ahead of this child's retirement. */
   hasSuccessor: boolean;
+  /** When it last became idle (ms since the epoch). */
+  idleSince: number;
   exited: Promise<void>;
 }
 
@@ -132,6 +141,12 @@ export function createPool(options: PoolOptions): Pool {
   const defaultMemoryMb = options.memoryLimitMb ?? 500;
   const defaultTimeoutMs = options.timeoutMs ?? 300_000;
   const memoryPollMs = options.memoryPollMs ?? 50;
+  if (options.warm !== undefined && (!Number.isInteger(options.warm) || options.warm < 1)) {
+    throw new Error(`Pool warm must be a positive integer (got ${options.warm})`);
+  }
+  const warmTarget = Math.min(options.size, options.warm ?? options.size);
+  const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  let trimTimer: NodeJS.Timeout | undefined;
   const installer = createInstaller(options);
   // Node's permission model only grants a folder that exists when the child starts; the parent
   // installs into it later.
@@ -164,9 +179,40 @@ export function createPool(options: PoolOptions): Pool {
     return slots.filter((slot) => slot.state !== 'retiring');
   }
 
+  /** Children wanted now: the warm ones, or as many as runs need, never more than `size`. */
+  function wantedChildren(): number {
+    const busy = slots.filter((slot) => slot.state === 'busy').length;
+    return Math.min(options.size, Math.max(warmTarget, busy + queue.length));
+  }
+
   function replenish(): void {
     if (isClosed) return;
-    while (liveSlots().length < options.size) startChild(preferredHeapMb);
+    while (liveSlots().length < wantedChildren()) startChild(preferredHeapMb);
+    scheduleTrim();
+  }
+
+  /** Retire children above the warm count once they have been idle for `idleTimeoutMs`. */
+  function scheduleTrim(): void {
+    if (trimTimer || isClosed || warmTarget >= options.size) return;
+    trimTimer = setTimeout(
+      () => {
+        trimTimer = undefined;
+        if (isClosed) return;
+        const now = Date.now();
+        let surplus = liveSlots().length - wantedChildren();
+        for (const slot of [...slots]) {
+          if (surplus <= 0) break;
+          if (slot.state === 'idle' && now - slot.idleSince >= idleTimeoutMs) {
+            slot.state = 'retiring';
+            slot.child.kill('SIGKILL');
+            surplus--;
+          }
+        }
+        if (liveSlots().length > warmTarget) scheduleTrim();
+      },
+      Math.max(10, Math.min(idleTimeoutMs, 5_000)),
+    );
+    trimTimer.unref();
   }
 
   function startChild(heapLimitMb: number): void {
@@ -188,6 +234,7 @@ export function createPool(options: PoolOptions): Pool {
       stderrTail: '',
       fatalMessage: null,
       hasSuccessor: false,
+      idleSince: Date.now(),
       exited: new Promise<void>((resolve) => {
         onExit = resolve;
       }),
@@ -215,10 +262,11 @@ export function createPool(options: PoolOptions): Pool {
     if (message.type === 'ready') {
       if (slot.state !== 'starting') return;
       slot.state = 'idle';
+      slot.idleSince = Date.now();
       slot.idleRss = readRss(slot.child.pid ?? -1) ?? message.rss;
       startupFailures = 0;
       warmChildren++;
-      if (!isReadySettled && warmChildren >= options.size) {
+      if (!isReadySettled && warmChildren >= warmTarget) {
         isReadySettled = true;
         markReady();
       }
@@ -451,6 +499,7 @@ export function createPool(options: PoolOptions): Pool {
       retire(slot);
     } else {
       slot.state = 'idle';
+      slot.idleSince = Date.now();
       // Start the successor of a child near the end of its life while it still serves, so
       // that its retirement leaves no gap in capacity.
       if (!slot.hasSuccessor && slot.runs >= successorAfter) {
@@ -539,6 +588,8 @@ export function createPool(options: PoolOptions): Pool {
         return;
       }
       queue.push(active);
+      // Above the warm count, a child is started for a run that finds none idle.
+      if (!slots.some((slot) => slot.state === 'idle')) replenish();
       dispatch();
     });
   }
@@ -548,6 +599,7 @@ export function createPool(options: PoolOptions): Pool {
     isClosed = true;
     clearTimeout(respawnTimer);
     clearInterval(pollTimer);
+    clearTimeout(trimTimer);
     for (const run of queue.splice(0)) settle(run, closedResult('before it started'));
     for (const slot of slots) {
       if (slot.run) settle(slot.run, closedResult('while it was running'), slot);
