@@ -420,6 +420,11 @@ export const dataclips = pgTable(
   },
   (t) => [
     index('dataclips_project_id_inserted_at_index').on(t.projectId, t.insertedAt),
+    // Retention wipes expired bodies in batches: only the not-yet-wiped ones are indexed, so a
+    // batch never walks over the rows earlier rounds already wiped.
+    index('dataclips_unwiped_project_id_inserted_at_index')
+      .on(t.projectId, t.insertedAt)
+      .where(sql`wiped_at IS NULL`),
     check('dataclips_type_check', oneOf('type', DATACLIP_TYPES)),
   ],
 );
@@ -456,6 +461,16 @@ export const workOrders = pgTable(
     // History lists a workflow's work orders newest first, filtered by state.
     index('work_orders_workflow_id_last_activity_index').on(t.workflowId, t.lastActivity),
     index('work_orders_workflow_id_state_index').on(t.workflowId, t.state),
+    // History pages (runs/history.ts): newest first by (inserted_at, id) per workflow, and per
+    // workflow and state, so a page is one short index range scan per (workflow, state) however
+    // long the history is; `id` breaks ties so the keyset cursor is exact.
+    index('work_orders_workflow_id_inserted_at_id_index').on(t.workflowId, t.insertedAt, t.id),
+    index('work_orders_workflow_id_state_inserted_at_id_index').on(
+      t.workflowId,
+      t.state,
+      t.insertedAt,
+      t.id,
+    ),
     check('work_orders_state_check', oneOf('state', WORK_ORDER_STATES)),
   ],
 );

@@ -1,0 +1,3 @@
+CREATE INDEX "dataclips_unwiped_project_id_inserted_at_index" ON "dataclips" USING btree ("project_id","inserted_at") WHERE wiped_at IS NULL;--> statement-breakpoint
+CREATE INDEX "work_orders_workflow_id_inserted_at_id_index" ON "work_orders" USING btree ("workflow_id","inserted_at","id");--> statement-breakpoint
+CREATE INDEX "work_orders_workflow_id_state_inserted_at_id_index" ON "work_orders" USING btree ("workflow_id","state","inserted_at","id");
