@@ -13,6 +13,22 @@ export const freePort = () =>
     });
   });
 
+// Only what reaching the npm registry needs, not the caller's Lightning configuration.
+const passedThrough = () =>
+  Object.fromEntries(
+    [
+      'PATH',
+      'HOME',
+      'NODE_EXTRA_CA_CERTS',
+      'SSL_CERT_FILE',
+      'SSL_CERT_DIR',
+      'HTTPS_PROXY',
+      'https_proxy',
+    ]
+      .filter((name) => process.env[name] !== undefined)
+      .map((name) => [name, process.env[name]]),
+  );
+
 export async function startInstance(command, env) {
   const port = await freePort();
   const started = performance.now();

@@ -7,18 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { config as serverConfig, db as serverDb, vault as serverVault } from '@lightning/server';
+import { processEnv } from './test-support/env.js';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** A clean environment: only what the command needs, so the developer's own variables don't leak in. */
-const baseEnv = (dataDir: string, extra: Record<string, string> = {}) => ({
-  PATH: process.env.PATH ?? '',
-  HOME: process.env.HOME ?? '',
-  LIGHTNING_DATA_DIR: dataDir,
-  LOG_LEVEL: 'warn',
-  ...extra,
-});
+const baseEnv = (dataDir: string, extra: Record<string, string> = {}) =>
+  processEnv({ LIGHTNING_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra });
 
 function lightning(args: string[], env: Record<string, string>) {
   return spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, ...args], {

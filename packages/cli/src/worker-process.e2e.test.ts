@@ -11,6 +11,7 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import { schema } from '../../server/src/db/index.js';
 import { startTestServer, type TestServer } from '../../server/src/test-support/server.js';
 import { ensureBuilt } from '../../worker/src/test-support/build-packages.js';
+import { processEnv } from './test-support/env.js';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -28,6 +29,9 @@ const ids = {
   first: randomUUID(),
   second: randomUUID(),
   onFailure: randomUUID(),
+  brokenWorkflow: randomUUID(),
+  brokenTrigger: randomUUID(),
+  brokenJob: randomUUID(),
 };
 
 beforeAll(async () => {
@@ -35,6 +39,7 @@ beforeAll(async () => {
   // A short run timeout so the timeout case ends quickly.
   server = await startTestServer({
     WORKER_MAX_RUN_DURATION_SECONDS: '4',
+    WORKER_MAX_RUN_MEMORY_MB: '128',
     RUN_GRACE_PERIOD_SECONDS: '30',
   });
   const provision = await fetch(`${server.baseUrl}/api/provision`, {
@@ -57,6 +62,7 @@ beforeAll(async () => {
                 if (state.data.mode === 'fail') throw new Error('refused by first');
                 if (state.data.mode === 'crash') undefinedFunction();
                 if (state.data.mode === 'loop') { while (true) {} }
+                if (state.data.mode === 'hog') { const hog = []; while (true) hog.push(new Array(100000).fill(Math.random())); }
                 return { ...state, data: { n: state.data.n + 1 } };
               });`,
             },
@@ -64,7 +70,7 @@ beforeAll(async () => {
               id: ids.second,
               name: 'second',
               adaptor: COMMON,
-              body: 'fn(state => ({ ...state, data: { n: state.data.n * 2 } }));',
+              body: "fn(state => { if (state.data.n === 100) throw new Error('second refuses 100'); return { ...state, data: { n: state.data.n * 2 } }; });",
             },
             {
               id: ids.onFailure,
@@ -95,6 +101,27 @@ beforeAll(async () => {
             },
           ],
         },
+        {
+          id: ids.brokenWorkflow,
+          name: 'missing adaptor version',
+          jobs: [
+            {
+              id: ids.brokenJob,
+              name: 'nowhere',
+              adaptor: '@openfn/language-common@99.99.99',
+              body: 'fn(s => s);',
+            },
+          ],
+          triggers: [{ id: ids.brokenTrigger, type: 'webhook', enabled: true }],
+          edges: [
+            {
+              id: randomUUID(),
+              source_trigger_id: ids.brokenTrigger,
+              target_job_id: ids.brokenJob,
+              condition_type: 'always',
+            },
+          ],
+        },
       ],
     }),
   });
@@ -103,9 +130,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'lightning-worker-e2e-'));
   worker = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, 'worker'], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
+    env: processEnv({
       LIGHTNING_DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       WORKER_LIGHTNING_SERVICE_URL: `${server.baseUrl.replace(/^http/, 'ws')}/worker`,
@@ -116,7 +141,7 @@ beforeAll(async () => {
       WORKER_CAPACITY: '2',
       WORKER_NAME: 'e2e-process',
       ADAPTORS_PATH: join(ROOT, '.cache', 'adaptors'),
-    },
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   worker.stdout!.on('data', (chunk) => (workerOutput += chunk));
@@ -133,8 +158,8 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function post(data: Record<string, unknown>): Promise<string> {
-  const response = await fetch(`${server.baseUrl}/i/${ids.trigger}`, {
+async function post(data: Record<string, unknown>, trigger = ids.trigger): Promise<string> {
+  const response = await fetch(`${server.baseUrl}/i/${trigger}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(data),
@@ -215,6 +240,28 @@ describe('a real lightning worker process', () => {
     ]);
     // The failure was handled by a failure edge leading to a successful leaf.
     expect(handled.state).toBe('success');
+  }, 120_000);
+
+  it('ends failed when a leaf step fails', async () => {
+    const run = await finishedRun(await post({ n: 99 }));
+    expect(run.state).toBe('failed');
+    const steps = await stepsOf(run.id);
+    expect(steps.map((step) => [step.jobId, step.exitReason])).toEqual([
+      [ids.first, 'success'],
+      [ids.second, 'fail'],
+    ]);
+  }, 120_000);
+
+  it('ends exception when the adaptor cannot be installed', async () => {
+    const run = await finishedRun(await post({}, ids.brokenTrigger));
+    expect(run.state, workerOutput.slice(-3000)).toBe('exception');
+    expect(run.errorType).toBe('AutoinstallError');
+  }, 120_000);
+
+  it('ends killed with OOMError over the memory limit, and keeps serving', async () => {
+    const hog = await finishedRun(await post({ n: 1, mode: 'hog' }));
+    expect(hog.state).toBe('killed');
+    expect(hog.errorType).toBe('OOMError');
   }, 120_000);
 
   it('ends crashed on a ReferenceError and killed on a timeout, and keeps serving', async () => {
