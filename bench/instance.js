@@ -34,8 +34,7 @@ export async function startInstance(command, env) {
   const started = performance.now();
   const child = spawn(process.execPath, [BIN, command], {
     env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
+      ...passedThrough(),
       LOG_LEVEL: 'warn',
       ...env,
       PORT: String(port),
