@@ -29,3 +29,23 @@ export {
   type RunPriority,
   type WorkOrderDataclip,
 } from './work-orders.js';
+
+// The history side: listing, showing, retrying and cancelling work.
+
+export { type CancelledRun, cancelRun } from './cancel.js';
+export {
+  getWorkOrder,
+  listWorkOrders,
+  type RunSummary,
+  type WorkOrderFilter,
+  type WorkOrderState,
+  type WorkOrderSummary,
+} from './history.js';
+export {
+  type BulkRetryResult,
+  type RetriedRun,
+  type RetryInput,
+  retryRun,
+  retryWorkOrders,
+} from './retry.js';
+export { getDataclip, getRun, listLogLines } from './show.js';
