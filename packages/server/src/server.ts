@@ -6,7 +6,7 @@ import { type Bus, createBus } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from './db/index.js';
 import { buildApp } from './http/index.js';
-import { startLostRunSweeper } from './runs/index.js';
+import { startLostRunSweeper, startRetentionCleaner } from './runs/index.js';
 import { createVault, type Vault } from './vault/index.js';
 
 export interface RunningServer {
@@ -57,6 +57,8 @@ export async function startServer({
       maxRunDurationSeconds: config.workers.maxRunDurationSeconds,
       runGracePeriodSeconds: config.workers.runGracePeriodSeconds,
     });
+    // Data retention: every node runs it; an advisory lock makes one of them clean each round.
+    const retentionCleaner = startRetentionCleaner({ db: db.db, logger });
     const runningBus = bus;
     let closing: Promise<void> | undefined;
     return {
@@ -69,6 +71,7 @@ export async function startServer({
         closing ??= (async () => {
           await app.close();
           await lostRunSweeper.stop();
+          await retentionCleaner.stop();
           await runningBus.close();
           if (!database) await db.close();
         })();

@@ -42,6 +42,14 @@ export {
   type WorkOrderSummary,
 } from './history.js';
 export {
+  applyRetention,
+  type RetentionCleaner,
+  type RetentionCleanerOptions,
+  type RetentionOptions,
+  type RetentionSweep,
+  startRetentionCleaner,
+} from './retention.js';
+export {
   type BulkRetryResult,
   type RetriedRun,
   type RetryInput,
