@@ -609,7 +609,12 @@ export const runSteps = pgTable(
       .references(() => steps.id, { onDelete: 'cascade' }),
     insertedAt: insertedAt(),
   },
-  (t) => [uniqueIndex('run_steps_run_id_step_id_index').on(t.runId, t.stepId)],
+  (t) => [
+    uniqueIndex('run_steps_run_id_step_id_index').on(t.runId, t.stepId),
+    // Deleting a step (data retention) cascades here by step_id: without this index, one scan of
+    // the whole table per deleted step.
+    index('run_steps_step_id_index').on(t.stepId),
+  ],
 );
 
 export const LOG_LEVELS = ['debug', 'info', 'success', 'warn', 'error', 'always'] as const;
@@ -671,7 +676,11 @@ export const cronTriggerFirings = pgTable(
     workOrderId: uuid('work_order_id').references(() => workOrders.id, { onDelete: 'set null' }),
     insertedAt: insertedAt(),
   },
-  (t) => [primaryKey({ columns: [t.triggerId, t.scheduledAt] })],
+  (t) => [
+    primaryKey({ columns: [t.triggerId, t.scheduledAt] }),
+    // Deleting an expired work order (data retention) sets its firings' work_order_id to NULL.
+    index('cron_trigger_firings_work_order_id_index').on(t.workOrderId),
+  ],
 );
 
 // ── Audit ──────────────────────────────────────────────────────────────────────────────────────

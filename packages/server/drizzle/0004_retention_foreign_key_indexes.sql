@@ -1,0 +1,2 @@
+CREATE INDEX "cron_trigger_firings_work_order_id_index" ON "cron_trigger_firings" USING btree ("work_order_id");--> statement-breakpoint
+CREATE INDEX "run_steps_step_id_index" ON "run_steps" USING btree ("step_id");
