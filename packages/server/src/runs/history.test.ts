@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { type Database, queryRows, schema } from '../db/index.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 import { claim } from './claim.js';
+import { retryWorkOrders } from './retry.js';
 import { createWorkflowFixture, enqueueRun, type WorkflowFixture } from './test-fixtures.js';
 
 let server: TestServer;
@@ -429,6 +430,24 @@ describe('retrying', () => {
     });
     expect(refused.status).toBe(400);
     expect(refused.body.errors).toHaveProperty('workflow_id');
+  });
+});
+
+describe('retryWorkOrders', () => {
+  it('walks the filtered set in batches, each work order retried once', async () => {
+    const fixture = await createWorkflowFixture(db);
+    const failed = [];
+    for (let i = 0; i < 5; i++) failed.push(await finishedRun(fixture));
+    const result = await retryWorkOrders(
+      db,
+      { workflowId: fixture.workflowId, states: ['failed'] },
+      { batchSize: 2 },
+    );
+    expect(result.skipped).toEqual([]);
+    expect(result.retried.map((r) => r.work_order_id)).toEqual(
+      failed.map((r) => r.workOrderId).reverse(),
+    );
+    expect(await db.$count(schema.runs, sql`workflow_id = ${fixture.workflowId}`)).toBe(10);
   });
 });
 
