@@ -302,6 +302,7 @@ describe('showing history', () => {
       '/api/runs/nope',
       `/api/runs/${unknown}/log_lines`,
       `/api/dataclips/${unknown}`,
+      `/api/projects/${unknown}/work_orders`,
     ]) {
       const response = await api(path);
       expect(response.status, path).toBe(404);

@@ -191,3 +191,12 @@ export async function getWorkOrder(db: Database, id: string): Promise<WorkOrderS
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
+
+/**
+ * Whether a project exists: its history route answers 404 for an unknown project rather than an
+ * empty page (asked only when a page comes back empty).
+ */
+export async function projectExists(db: Database, projectId: string): Promise<boolean> {
+  const rows = await queryRows(db, sql`SELECT 1 FROM projects WHERE id = ${projectId}`);
+  return rows.length > 0;
+}

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../http/context.js';
 import { NotFoundError } from '../http/errors.js';
 import { cancelRun } from './cancel.js';
-import { getWorkOrder, listWorkOrders } from './history.js';
+import { getWorkOrder, listWorkOrders, projectExists } from './history.js';
 import {
   parseBulkRetryBody,
   parseLogLineQuery,
@@ -43,10 +43,14 @@ export async function registerRunRoutes(
 
   app.get<{ Params: { project_id: string } }>(
     '/api/projects/:project_id/work_orders',
-    (request) => {
+    async (request) => {
       const projectId = pathId(request.params.project_id, 'Project');
       const { filter, page } = parseWorkOrderQuery(request.query, projectId);
-      return listWorkOrders(db, filter, page);
+      const workOrders = await listWorkOrders(db, filter, page);
+      if (workOrders.data.length === 0 && !(await projectExists(db, projectId))) {
+        throw new NotFoundError(`Project ${projectId} not found`);
+      }
+      return workOrders;
     },
   );
 
