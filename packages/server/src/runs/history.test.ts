@@ -3,7 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { type Database, queryRows, schema } from '../db/index.js';
+import { ConflictError } from '../http/errors.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
+import { cancelRun } from './cancel.js';
 import { claim } from './claim.js';
 import { retryWorkOrders } from './retry.js';
 import { createWorkflowFixture, enqueueRun, type WorkflowFixture } from './test-fixtures.js';
@@ -471,6 +473,36 @@ describe('cancelling', () => {
       state: 'cancelled',
       error: expect.stringMatching(/is cancelled/),
     });
+  });
+
+  it('never both cancels a run and hands it to a worker when both race', async () => {
+    const fixture = await createWorkflowFixture(db);
+    const created = [];
+    for (let i = 0; i < 20; i++) created.push(await enqueueRun(db, fixture, { queue: 'race' }));
+    const [cancels, claimed] = await Promise.all([
+      Promise.allSettled(created.map((run) => cancelRun(db, run.runId))),
+      Promise.all(
+        [1, 2, 3, 4].map(() =>
+          claim(db, { demand: 5, workerName: 'w', queues: ['race'], perWorkflowLimit: 50 }),
+        ),
+      ),
+    ]);
+    const claimedIds = new Set(claimed.flat().map((run) => run.id));
+    const cancelledIds = new Set(
+      cancels.flatMap((result) => (result.status === 'fulfilled' ? [result.value.id] : [])),
+    );
+    for (const result of cancels) {
+      if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(ConflictError);
+    }
+    const states = await queryRows<{ id: string; state: string }>(
+      db,
+      sql`SELECT id, state FROM runs WHERE workflow_id = ${fixture.workflowId}`,
+    );
+    for (const run of states) {
+      expect(claimedIds.has(run.id) && cancelledIds.has(run.id), run.id).toBe(false);
+      expect(run.state).toBe(cancelledIds.has(run.id) ? 'cancelled' : 'claimed');
+    }
+    expect(claimedIds.size + cancelledIds.size).toBe(20);
   });
 
   it('refuses a run a worker already claimed, saying its state', async () => {
