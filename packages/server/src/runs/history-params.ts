@@ -58,7 +58,7 @@ const pageFields = {
 };
 
 const workOrderQuery = z.strictObject({ ...filterFields, ...pageFields });
-const bulkRetryBody = z.strictObject(filterFields);
+const bulkRetryBody = z.strictObject({ ...filterFields, cursor: z.string().optional() });
 const logLineQuery = z.strictObject({
   level: listOf(schema.LOG_LEVELS).optional(),
   ...pageFields,
@@ -82,15 +82,17 @@ export function parseWorkOrderQuery(
   };
 }
 
-/** `POST /api/work_orders/retry` body: the same filter, and at least a project or workflow. */
-export function parseBulkRetryBody(body: unknown): WorkOrderFilter {
+/** `POST /api/work_orders/retry` body: the same filter (at least a project or workflow), and a cursor. */
+export function parseBulkRetryBody(body: unknown): { filter: WorkOrderFilter; after?: Cursor } {
   const data = parse(bulkRetryBody, body ?? {}, 'Invalid bulk retry');
   if (!data.project_id && !data.workflow_id) {
     throw new HttpError(400, 'Invalid bulk retry', {
       errors: { workflow_id: ['project_id or workflow_id is required'] },
     });
   }
-  return toFilter(data);
+  return data.cursor
+    ? { filter: toFilter(data), after: decodeCursor(data.cursor) }
+    : { filter: toFilter(data) };
 }
 
 export function parseRetryBody(body: unknown): { stepId?: string } {

@@ -7,6 +7,7 @@ import { ConflictError } from '../http/errors.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 import { cancelRun } from './cancel.js';
 import { claim } from './claim.js';
+import { decodeCursor } from './cursor.js';
 import { retryWorkOrders } from './retry.js';
 import { createWorkflowFixture, enqueueRun, type WorkflowFixture } from './test-fixtures.js';
 
@@ -422,6 +423,7 @@ describe('retrying', () => {
         .map((r) => r.workOrderId)
         .sort(),
     );
+    expect(response.body.meta).toEqual({ next_cursor: null });
     expect(response.body.data.skipped).toEqual([
       { work_order_id: runs[0]!.workOrderId, error: expect.stringMatching(/wiped/) },
     ]);
@@ -450,7 +452,27 @@ describe('retryWorkOrders', () => {
     expect(result.retried.map((r) => r.work_order_id)).toEqual(
       failed.map((r) => r.workOrderId).reverse(),
     );
+    expect(result.nextCursor).toBeNull();
     expect(await db.$count(schema.runs, sql`workflow_id = ${fixture.workflowId}`)).toBe(10);
+  });
+
+  it('stops at its limit with a cursor to go on from', async () => {
+    const fixture = await createWorkflowFixture(db);
+    const failed = [];
+    for (let i = 0; i < 5; i++) failed.push(await finishedRun(fixture));
+    const filter = { workflowId: fixture.workflowId, states: ['failed' as const] };
+    const first = await retryWorkOrders(db, filter, { batchSize: 2, limit: 3 });
+    expect(first.retried).toHaveLength(3);
+    expect(first.nextCursor).not.toBeNull();
+    const rest = await retryWorkOrders(db, filter, {
+      batchSize: 2,
+      limit: 3,
+      after: decodeCursor(first.nextCursor!),
+    });
+    expect(rest.nextCursor).toBeNull();
+    expect([...first.retried, ...rest.retried].map((r) => r.work_order_id)).toEqual(
+      failed.map((r) => r.workOrderId).reverse(),
+    );
   });
 });
 

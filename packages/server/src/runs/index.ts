@@ -50,6 +50,8 @@ export {
   startRetentionCleaner,
 } from './retention.js';
 export {
+  BULK_RETRY_LIMIT,
+  type BulkRetryOptions,
   type BulkRetryResult,
   type RetriedRun,
   type RetryInput,

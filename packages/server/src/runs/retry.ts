@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import type { Bus } from '../cluster/index.js';
 import { type Database, queryRows, schema } from '../db/index.js';
 import { NotFoundError, ValidationError } from '../http/errors.js';
+import type { Cursor } from './cursor.js';
 import { listWorkOrders, type WorkOrderFilter } from './history.js';
 import { isUuid, updateWorkOrderState } from './run-state.js';
 
@@ -123,25 +124,50 @@ export interface BulkRetryResult {
   retried: RetriedRun[];
   /** Work orders that could not be retried, with the reason (e.g. a wiped input). */
   skipped: { work_order_id: string; error: string }[];
+  /** Set when the limit was reached and more work orders match: pass it back to go on. */
+  nextCursor: string | null;
+}
+
+/** Work orders one bulk retry call handles at most, so one HTTP request stays short. */
+export const BULK_RETRY_LIMIT = 1000;
+
+export interface BulkRetryOptions {
+  createdById?: string | null;
+  bus?: Bus;
+  /** Work orders read per history query (default 100, as Lightning's RetryManyWorkOrdersJob). */
+  batchSize?: number;
+  /** At most this many work orders (default BULK_RETRY_LIMIT). */
+  limit?: number;
+  /** Go on after this cursor (a previous call's `nextCursor`, decoded). */
+  after?: Cursor;
 }
 
 /**
- * Retries every work order the filter selects from its start (its first run's trigger or job,
- * input and snapshot), reading the set `batchSize` at a time along the history index. Each work
- * order is its own transaction, so one refused retry does not undo the others.
+ * Retries the work orders the filter selects from their start (each one's first run: its trigger
+ * or job, input and snapshot), newest first, reading the set `batchSize` at a time along the
+ * history index. Each work order is its own transaction, so one refused retry does not undo the
+ * others.
+ *
+ * @example
+ * let after; do { const r = await retryWorkOrders(db, { workflowId, states: ['failed'] }, { after });
+ *   after = r.nextCursor ? decodeCursor(r.nextCursor) : undefined; } while (after);
  */
 export async function retryWorkOrders(
   db: Database,
   filter: WorkOrderFilter,
-  options: { createdById?: string | null; bus?: Bus; batchSize?: number } = {},
+  options: BulkRetryOptions = {},
 ): Promise<BulkRetryResult> {
-  const result: BulkRetryResult = { retried: [], skipped: [] };
-  let after: { at: string; id: string } | undefined;
+  const result: BulkRetryResult = { retried: [], skipped: [], nextCursor: null };
+  const limit = options.limit ?? BULK_RETRY_LIMIT;
+  let after = options.after;
+  let handled = 0;
   for (;;) {
     // Newest first by insertion: retried work orders change state but never move past the
     // cursor, so a state filter that no longer matches them cannot skip or repeat any.
-    const page = await listWorkOrders(db, filter, { pageSize: options.batchSize ?? 100, after });
+    const pageSize = Math.min(options.batchSize ?? 100, limit - handled);
+    const page = await listWorkOrders(db, filter, { pageSize, after });
     for (const workOrder of page.data) {
+      handled++;
       const first = workOrder.runs[0];
       if (!first) {
         result.skipped.push({ work_order_id: workOrder.id, error: 'has no run to retry' });
@@ -163,6 +189,7 @@ export async function retryWorkOrders(
     }
     const last = page.data.at(-1);
     if (!page.meta.next_cursor || !last) return result;
+    if (handled >= limit) return { ...result, nextCursor: page.meta.next_cursor };
     after = { at: last.inserted_at, id: last.id };
   }
 }

@@ -54,9 +54,11 @@ export async function registerRunRoutes(
     },
   );
 
-  app.post('/api/work_orders/retry', async (request) => ({
-    data: await retryWorkOrders(db, parseBulkRetryBody(request.body), { bus }),
-  }));
+  app.post('/api/work_orders/retry', async (request) => {
+    const { filter, after } = parseBulkRetryBody(request.body);
+    const { retried, skipped, nextCursor } = await retryWorkOrders(db, filter, { bus, after });
+    return { data: { retried, skipped }, meta: { next_cursor: nextCursor } };
+  });
 
   app.get<Id>('/api/work_orders/:id', async (request) => {
     const id = pathId(request.params.id, 'Work order');
