@@ -8,7 +8,7 @@
 // Run: npm run build && node bench/history.js
 // Knobs: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres),
 //        WORK_ORDERS=1000000 REQUESTS=300 (per case, after 30 warm-up requests)
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,31 +16,17 @@ import pg from 'pg';
 import { loadConfig } from '../packages/server/dist/config/index.js';
 import { openDatabase } from '../packages/server/dist/db/index.js';
 import { applyRetention } from '../packages/server/dist/runs/index.js';
+import { benchDatabase } from './bench-database.js';
 import { printHardware } from './hardware.js';
 import { startInstance } from './instance.js';
 
-const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const WORK_ORDERS = Number(process.env.WORK_ORDERS ?? 1_000_000);
 const REQUESTS = Number(process.env.REQUESTS ?? 300);
 const WARMUP = 30;
 
-const databaseName = `lightning_bench_${randomBytes(4).toString('hex')}`;
-const databaseUrl = (() => {
-  const url = new URL(adminUrl);
-  url.pathname = `/${databaseName}`;
-  return url.toString();
-})();
+const database = benchDatabase();
+const databaseUrl = database.url;
 const dataDir = mkdtempSync(join(tmpdir(), 'lightning-bench-'));
-
-async function admin(statement) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 const percentile = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -103,7 +89,7 @@ async function measure(label, makeUrl, { requests = REQUESTS, warmup = WARMUP } 
 let instance;
 try {
   printHardware();
-  await admin(`CREATE DATABASE ${databaseName}`);
+  await database.create();
   instance = await startInstance('server', {
     DATABASE_URL: databaseUrl,
     LIGHTNING_DATA_DIR: dataDir,
@@ -273,6 +259,6 @@ try {
   console.log(`  meanwhile history page: ${summary(probe.page)}`);
 } finally {
   await instance?.stop();
-  await admin(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).catch(() => {});
+  await database.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -5,7 +5,13 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const helpers = new Set(['run.js', 'hardware.js', 'instance.js', 'process-tree.js']);
+const helpers = new Set([
+  'run.js',
+  'hardware.js',
+  'instance.js',
+  'process-tree.js',
+  'bench-database.js',
+]);
 for (const file of readdirSync(here)
   .filter((f) => f.endsWith('.js') && !helpers.has(f))
   .sort()) {

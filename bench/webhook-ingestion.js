@@ -8,38 +8,24 @@
 // Knobs: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres),
 //        CONNECTIONS=50 SECONDS=20 WARMUP_SECONDS=5 DATABASE_POOL_SIZE=20
 import { spawnSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { benchDatabase } from './bench-database.js';
 import { printHardware } from './hardware.js';
 import { startInstance } from './instance.js';
 
-const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.SECONDS ?? 20);
 const WARMUP_SECONDS = Number(process.env.WARMUP_SECONDS ?? 5);
 const POOL_SIZE = process.env.DATABASE_POOL_SIZE ?? '20';
 
-const databaseName = `lightning_bench_${randomBytes(4).toString('hex')}`;
-const databaseUrl = (() => {
-  const url = new URL(adminUrl);
-  url.pathname = `/${databaseName}`;
-  return url.toString();
-})();
+const database = benchDatabase();
+const databaseUrl = database.url;
 const dataDir = mkdtempSync(join(tmpdir(), 'lightning-bench-'));
-
-async function admin(statement) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A 1 KB JSON body (exactly 1,024 bytes). */
 function body() {
@@ -131,7 +117,7 @@ function pgbenchReference(ids) {
 let instance;
 try {
   printHardware();
-  await admin(`CREATE DATABASE ${databaseName}`);
+  await database.create();
   instance = await startInstance('server', {
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: POOL_SIZE,
@@ -211,6 +197,6 @@ try {
   );
 } finally {
   await instance?.stop();
-  await admin(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).catch(() => {});
+  await database.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }
