@@ -35,7 +35,13 @@ url.pathname = `/${name}`;
 const base = loadConfig({}).config;
 const handle = await openDatabase({
   ...base,
-  database: { ...base.database, url: url.toString(), poolSize: CLAIMERS + 2 },
+  // Seeding a million runs takes longer than the default statement timeout.
+  database: {
+    ...base.database,
+    url: url.toString(),
+    poolSize: CLAIMERS + 2,
+    statementTimeoutMs: 0,
+  },
 });
 
 try {
