@@ -1,9 +1,10 @@
 // Keys for development instances: generated once into the data directory so that `lightning start`
 // needs no preparation, and reused across restarts (rotating them would make stored secrets
 // unreadable). Production refuses to start without real keys (see load.ts).
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateWorkerKeys as protocolWorkerKeys } from '@lightning/protocol';
 
 export interface DevKeys {
   PRIMARY_ENCRYPTION_KEY: string;
@@ -13,22 +14,8 @@ export interface DevKeys {
   WORKER_SECRET: string;
 }
 
-/** The three worker variables, as `lightning gen-worker-keys` prints them. */
-export function generateWorkerKeys(): Pick<
-  DevKeys,
-  'WORKER_RUNS_PRIVATE_KEY' | 'WORKER_LIGHTNING_PUBLIC_KEY' | 'WORKER_SECRET'
-> {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  return {
-    WORKER_RUNS_PRIVATE_KEY: Buffer.from(privateKey).toString('base64'),
-    WORKER_LIGHTNING_PUBLIC_KEY: Buffer.from(publicKey).toString('base64'),
-    WORKER_SECRET: randomBytes(32).toString('base64'),
-  };
-}
+/** The three worker variables, as `lightning gen-worker-keys` prints them (see the protocol package). */
+export const generateWorkerKeys = protocolWorkerKeys;
 
 export const generateEncryptionKey = (): string => randomBytes(32).toString('base64');
 
