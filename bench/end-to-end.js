@@ -6,7 +6,6 @@
 //
 // Run: npm run build && node bench/end-to-end.js     (RUNS=1000 CONCURRENCY=20 WORKER_CAPACITY=4)
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import pg from 'pg';
 import { benchDatabase } from './bench-database.js';
 import { printHardware } from './hardware.js';
 import { startInstance } from './instance.js';
+import { provisionWebhookWorkflow } from './provision.js';
 
 const RUNS = Number(process.env.RUNS ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 20);
@@ -33,45 +33,7 @@ try {
     DATABASE_URL: database.url,
     LIGHTNING_DATA_DIR: dataDir,
   });
-  const ids = {
-    project: randomUUID(),
-    workflow: randomUUID(),
-    job: randomUUID(),
-    trigger: randomUUID(),
-  };
-  const provision = await fetch(`${server.url}/api/provision`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      id: ids.project,
-      name: 'e2e-bench',
-      workflows: [
-        {
-          id: ids.workflow,
-          name: 'trivial',
-          jobs: [
-            {
-              id: ids.job,
-              name: 'noop',
-              adaptor: '@openfn/language-common@3.3.4',
-              body: 'fn(s => s)',
-            },
-          ],
-          triggers: [{ id: ids.trigger, type: 'webhook', enabled: true }],
-          edges: [
-            {
-              id: randomUUID(),
-              source_trigger_id: ids.trigger,
-              target_job_id: ids.job,
-              condition_type: 'always',
-            },
-          ],
-        },
-      ],
-    }),
-  });
-  if (!provision.ok)
-    throw new Error(`provisioning failed: ${provision.status} ${await provision.text()}`);
+  const { webhookUrl } = await provisionWebhookWorkflow(server.url);
 
   // The worker shares the server's development keys (same data directory).
   worker = spawn(process.execPath, [BIN, 'worker'], {
@@ -96,7 +58,7 @@ try {
     (await db.query('SELECT count(*)::int AS n FROM runs WHERE state = $1', [state])).rows[0].n;
 
   // Warm-up: one run, so adaptor installation and the first child's cold start are not timed.
-  await fetch(`${server.url}/i/${ids.trigger}`, {
+  await fetch(webhookUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: '{}',
@@ -109,7 +71,7 @@ try {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < RUNS) {
         next++;
-        const response = await fetch(`${server.url}/i/${ids.trigger}`, {
+        const response = await fetch(webhookUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ n: next }),

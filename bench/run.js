@@ -11,6 +11,7 @@ const helpers = new Set([
   'instance.js',
   'process-tree.js',
   'bench-database.js',
+  'provision.js',
 ]);
 for (const file of readdirSync(here)
   .filter((f) => f.endsWith('.js') && !helpers.has(f))

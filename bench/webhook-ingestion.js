@@ -17,6 +17,7 @@ import pg from 'pg';
 import { benchDatabase } from './bench-database.js';
 import { printHardware } from './hardware.js';
 import { startInstance } from './instance.js';
+import { provisionWebhookWorkflow } from './provision.js';
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.SECONDS ?? 20);
@@ -125,29 +126,12 @@ try {
     LOG_LEVEL: 'warn',
   });
 
-  const projectId = randomUUID();
-  const workflowId = randomUUID();
-  const triggerId = randomUUID();
-  const jobId = randomUUID();
-  const provisioned = await fetch(`${instance.url}/api/provision`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      id: projectId,
-      name: 'bench',
-      workflows: [
-        {
-          id: workflowId,
-          name: 'ingest',
-          jobs: [{ id: jobId, name: 'store', body: 'fn(s => s)' }],
-          triggers: [{ id: triggerId, type: 'webhook', enabled: true }],
-          edges: [{ id: randomUUID(), source_trigger_id: triggerId, target_job_id: jobId }],
-        },
-      ],
-    }),
-  });
-  if (provisioned.status !== 201) throw new Error(`provisioning failed: ${provisioned.status}`);
-  const webhook = `${instance.url}/i/${triggerId}`;
+  const {
+    projectId,
+    workflowId,
+    triggerId,
+    webhookUrl: webhook,
+  } = await provisionWebhookWorkflow(instance.url);
 
   await load(webhook, WARMUP_SECONDS);
 

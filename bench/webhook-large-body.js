@@ -7,7 +7,6 @@
 // Knob: DATABASE_URL=postgresql://… to run against PostgreSQL (a separate process, so the figures
 // are the server's alone); without it the embedded PGlite lives in the server process and its
 // memory counts too.
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -15,6 +14,7 @@ import { join } from 'node:path';
 import { printHardware } from './hardware.js';
 import { startInstance } from './instance.js';
 import { treeRssBytes } from './process-tree.js';
+import { provisionWebhookWorkflow } from './provision.js';
 
 const MiB = 2 ** 20;
 const dataDir = mkdtempSync(join(tmpdir(), 'lightning-bench-'));
@@ -78,28 +78,7 @@ try {
     MAX_DATACLIP_SIZE_MB: '10',
     LOG_LEVEL: 'warn',
   });
-  const projectId = randomUUID();
-  const triggerId = randomUUID();
-  const jobId = randomUUID();
-  const provisioned = await fetch(`${instance.url}/api/provision`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      id: projectId,
-      name: 'bench',
-      workflows: [
-        {
-          id: randomUUID(),
-          name: 'ingest',
-          jobs: [{ id: jobId, name: 'store', body: 'fn(s => s)' }],
-          triggers: [{ id: triggerId, type: 'webhook', enabled: true }],
-          edges: [{ id: randomUUID(), source_trigger_id: triggerId, target_job_id: jobId }],
-        },
-      ],
-    }),
-  });
-  if (provisioned.status !== 201) throw new Error(`provisioning failed: ${provisioned.status}`);
-  const url = `${instance.url}/i/${triggerId}`;
+  const { webhookUrl: url } = await provisionWebhookWorkflow(instance.url);
   const pid = instance.child.pid;
 
   // Warm the route (JIT, pools) with a small request first, then let the process settle.
