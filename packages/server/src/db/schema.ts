@@ -61,6 +61,9 @@ export const users = pgTable(
     preferences: jsonb('preferences').$type<Record<string, unknown>>().notNull().default({}),
     githubOauthToken: bytea('github_oauth_token'),
     scheduledDeletion: seconds('scheduled_deletion'),
+    /** Consecutive failed sign-ins; reset by a successful one. Drives the lockout. */
+    failedLoginAttempts: integer('failed_login_attempts').notNull().default(0),
+    lockedUntil: usec('locked_until'),
     insertedAt: insertedAt(),
     updatedAt: updatedAt(),
   },
@@ -106,6 +109,8 @@ export const userTokens = pgTable(
     tokenHash: bytea('token_hash').notNull(),
     context: text('context').notNull(),
     sentTo: text('sent_to'),
+    /** A label the owner gives a personal access token (context `api`). */
+    name: text('name'),
     lastUsedAt: usec('last_used_at'),
     insertedAt: insertedAt(),
   },

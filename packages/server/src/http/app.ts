@@ -8,6 +8,7 @@ import { registerRunRoutes } from '../runs/routes.js';
 import { registerSocketRoutes } from '../sockets/routes.js';
 import { registerTriggerRoutes } from '../triggers/routes.js';
 import { registerWorkflowRoutes } from '../workflows/routes.js';
+import { installAuthentication } from './auth.js';
 import type { ServerContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
 import { registerHealthRoute } from './health.js';
@@ -31,6 +32,7 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
   });
   installErrorHandler(app);
   registerHealthRoute(app, database);
+  await installAuthentication(app, context);
   await registerSocketRoutes(app, context);
   await registerWorkflowRoutes(app, context);
   await registerTriggerRoutes(app, context);

@@ -1,0 +1,2 @@
+// Accounts: users, sessions, passwords, MFA, personal access tokens, sign-up and verification.
+export * from './tokens.js';

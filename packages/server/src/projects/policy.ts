@@ -1,0 +1,100 @@
+// The one authorization policy: may this actor do this action in that project? Every route that
+// touches a project's data asks here; the route × role matrix test walks every route against it.
+import { and, eq } from 'drizzle-orm';
+import type { Database } from '../db/index.js';
+import { schema } from '../db/index.js';
+import type { Actor } from '../http/auth.js';
+import { ForbiddenError, NotFoundError } from '../http/errors.js';
+
+export type ProjectRole = (typeof schema.PROJECT_ROLES)[number];
+
+/** Roles in increasing power; a role may do everything the roles before it may. */
+export const ROLE_ORDER: readonly ProjectRole[] = ['viewer', 'editor', 'admin', 'owner'];
+
+/**
+ * Every action on a project's data and the least role that may take it. Viewers read; editors
+ * change workflows and runs; admins change the project, its members, its shared credentials and
+ * its webhook auth methods; only the owner deletes the project or hands it over.
+ */
+export const PROJECT_ACTIONS = {
+  'project:read': 'viewer',
+  'workflow:read': 'viewer',
+  'run:read': 'viewer',
+  'dataclip:read': 'viewer',
+  'credential:read': 'viewer',
+  'members:read': 'viewer',
+  'alerts:update_own': 'viewer',
+  'workflow:write': 'editor',
+  'run:create': 'editor',
+  'run:retry': 'editor',
+  'run:cancel': 'editor',
+  'provision:write': 'editor',
+  'project:update': 'admin',
+  'members:manage': 'admin',
+  'credential:share': 'admin',
+  'webhook_auth:manage': 'admin',
+  'project:delete': 'owner',
+  'project:transfer': 'owner',
+} as const satisfies Record<string, ProjectRole>;
+
+export type ProjectAction = keyof typeof PROJECT_ACTIONS;
+
+export function roleAllows(role: ProjectRole, action: ProjectAction): boolean {
+  return ROLE_ORDER.indexOf(role) >= ROLE_ORDER.indexOf(PROJECT_ACTIONS[action]);
+}
+
+/** The actor's role in a project, or null when they are not a member. */
+export async function roleInProject(
+  db: Database,
+  userId: string,
+  projectId: string,
+): Promise<ProjectRole | null> {
+  const [row] = await db
+    .select({ role: schema.projectUsers.role })
+    .from(schema.projectUsers)
+    .where(
+      and(eq(schema.projectUsers.userId, userId), eq(schema.projectUsers.projectId, projectId)),
+    )
+    .limit(1);
+  return row?.role ?? null;
+}
+
+/**
+ * Allows the action or throws. A project the actor does not belong to answers 404, like one that
+ * does not exist, so ids cannot be probed; a member whose role is too low gets 403. Superusers
+ * administer the instance and may act in every project.
+ */
+export async function authorize(
+  db: Database,
+  actor: Actor,
+  projectId: string,
+  action: ProjectAction,
+): Promise<ProjectRole | 'superuser'> {
+  if (actor.user.role === 'superuser') {
+    const [project] = await db
+      .select({ id: schema.projects.id })
+      .from(schema.projects)
+      .where(eq(schema.projects.id, projectId))
+      .limit(1);
+    if (!project) throw new NotFoundError(`Project ${projectId} not found`);
+    return 'superuser';
+  }
+  const role = await roleInProject(db, actor.user.id, projectId);
+  if (!role) throw new NotFoundError(`Project ${projectId} not found`);
+  if (!roleAllows(role, action)) {
+    throw new ForbiddenError(
+      `Your role in this project (${role}) may not do this; it needs ${PROJECT_ACTIONS[action]} or above`,
+    );
+  }
+  return role;
+}
+
+/** The projects whose data an actor may list: their memberships, or every project for a superuser. */
+export async function visibleProjectIds(db: Database, actor: Actor): Promise<string[] | 'all'> {
+  if (actor.user.role === 'superuser') return 'all';
+  const rows = await db
+    .select({ projectId: schema.projectUsers.projectId })
+    .from(schema.projectUsers)
+    .where(eq(schema.projectUsers.userId, actor.user.id));
+  return rows.map((row) => row.projectId);
+}
