@@ -699,8 +699,19 @@ export const auditEvents = pgTable(
     itemId: uuid('item_id').notNull(),
     actorId: uuid('actor_id'),
     actorType: text('actor_type'),
+    /**
+     * The project an event concerns (membership, credential sharing), so a project's admins can
+     * read its trail; NULL for instance-level events (tokens, sign-ins). No foreign key: the trail
+     * outlives what it describes.
+     */
+    projectId: uuid('project_id'),
     changes: jsonb('changes').$type<Record<string, unknown>>().notNull().default({}),
     insertedAt: insertedAt(),
   },
-  (t) => [index('audit_events_item_index').on(t.itemType, t.itemId)],
+  (t) => [
+    index('audit_events_item_index').on(t.itemType, t.itemId),
+    // Newest-first keyset pages, instance-wide and per project.
+    index('audit_events_inserted_at_id_index').on(t.insertedAt, t.id),
+    index('audit_events_project_id_inserted_at_id_index').on(t.projectId, t.insertedAt, t.id),
+  ],
 );
