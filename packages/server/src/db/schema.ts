@@ -715,3 +715,71 @@ export const auditEvents = pgTable(
     index('audit_events_project_id_inserted_at_id_index').on(t.projectId, t.insertedAt, t.id),
   ],
 );
+
+// ── Notifications ──────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Mail kept by the `local` mail provider (MAIL_PROVIDER=local), readable by superusers in the app.
+ * Only what the message itself says: no provider settings, no credentials.
+ */
+export const mailMessages = pgTable(
+  'mail_messages',
+  {
+    id: id(),
+    sender: text('sender').notNull(),
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    html: text('html'),
+    insertedAt: insertedAt(),
+  },
+  (t) => [index('mail_messages_inserted_at_id_index').on(t.insertedAt, t.id)],
+);
+
+/**
+ * Failed runs waiting to be mailed to one opted-in project member (one row per member and run).
+ * Rows are claimed by a digest (`claimedAt`) and deleted once its email went out. No foreign key
+ * to the run: retention may delete it before the digest is sent, the alert still stands.
+ */
+export const failureAlertQueue = pgTable(
+  'failure_alert_queue',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    runId: uuid('run_id').notNull(),
+    workflowId: uuid('workflow_id').notNull(),
+    workflowName: text('workflow_name').notNull(),
+    runState: text('run_state').notNull(),
+    claimedAt: usec('claimed_at'),
+    insertedAt: insertedAt(),
+  },
+  (t) => [
+    // A run-complete event heard twice (several nodes) queues the run once per member.
+    uniqueIndex('failure_alert_queue_user_id_run_id_index').on(t.userId, t.runId),
+    index('failure_alert_queue_user_id_project_id_index').on(t.userId, t.projectId),
+    index('failure_alert_queue_project_id_index').on(t.projectId),
+  ],
+);
+
+/** When a member was last mailed about failures in a project: at most one email per window. */
+export const failureAlertWindows = pgTable(
+  'failure_alert_windows',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    lastSentAt: usec('last_sent_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.projectId] }),
+    index('failure_alert_windows_project_id_index').on(t.projectId),
+  ],
+);
