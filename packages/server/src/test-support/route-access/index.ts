@@ -1,0 +1,14 @@
+// Every context's route-access rows, concatenated for the route × role matrix. Add a line per file.
+import projects from './projects.js';
+import runs from './runs.js';
+import type { RouteAccessFile } from './types.js';
+import workflows from './workflows.js';
+
+export * from './types.js';
+
+/** Context name (the key of `fixture.extra`) → its rows and setup. */
+export const ROUTE_ACCESS_FILES: Record<string, RouteAccessFile> = {
+  projects,
+  workflows,
+  runs,
+};
