@@ -6,6 +6,7 @@ import { type Bus, createBus } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from './db/index.js';
 import { buildApp } from './http/index.js';
+import { createMailer } from './notifications/index.js';
 import { startLostRunSweeper, startRetentionCleaner } from './runs/index.js';
 import { createVault, type Vault } from './vault/index.js';
 
@@ -46,7 +47,8 @@ export async function startServer({
     await migrateDatabase(db);
     // Across nodes over LISTEN/NOTIFY on PostgreSQL, in-process on PGlite.
     bus = await createBus(db, { channel: config.cluster.channelName, logger });
-    const app = await buildApp({ config, database: db, db: db.db, logger, vault, bus });
+    const mailer = createMailer({ config, db: db.db, logger });
+    const app = await buildApp({ config, database: db, db: db.db, logger, vault, bus, mailer });
     const url = await app.listen({ host: config.http.listenAddress, port: config.http.port });
     logger.info({ url }, 'Lightning server listening');
     // Every node sweeps; an advisory lock makes one of them do the work each round.

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Bus } from '../cluster/index.js';
 import type { Config } from '../config/index.js';
 import type { Database, DatabaseHandle } from '../db/index.js';
+import type { Mailer } from '../notifications/index.js';
 import type { Vault } from '../vault/index.js';
 
 /** What every context's routes and services are given: passed in, never imported as globals. */
@@ -12,4 +13,6 @@ export interface ServerContext {
   logger: Logger;
   vault: Vault;
   bus: Bus;
+  /** Sends email through MAIL_PROVIDER (notifications/mailer.ts). */
+  mailer: Mailer;
 }
