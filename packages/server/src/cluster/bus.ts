@@ -5,8 +5,12 @@ import { EventEmitter } from 'node:events';
 
 export type BusEvent =
   | { type: 'run_available'; runId: string; workflowId: string; queue: string }
-  | { type: 'run_updated'; runId: string; workOrderId: string; state: string }
-  | { type: 'work_order_updated'; workOrderId: string; workflowId: string; state: string };
+  | { type: 'run_updated'; runId: string; workOrderId: string; state: string; workflowId?: string }
+  | { type: 'work_order_updated'; workOrderId: string; workflowId: string; state: string }
+  // Hints for the browsers watching a run (sockets/live.ts): a step started or finished, log
+  // lines were stored. Ids only: watchers read the rows themselves.
+  | { type: 'step_updated'; runId: string; stepId: string; state: string }
+  | { type: 'run_logs'; runId: string };
 
 export interface Bus {
   publish(event: BusEvent): void;

@@ -89,6 +89,15 @@ export class QueueChannel implements Channel {
       })),
     );
     this.deps.connection.reply(frame, 'ok', { runs });
+    for (const run of claimed) {
+      this.deps.context.bus.publish({
+        type: 'run_updated',
+        runId: run.id,
+        workOrderId: run.workOrderId,
+        workflowId: run.workflowId,
+        state: 'claimed',
+      });
+    }
   }
 
   close(): void {

@@ -11,6 +11,7 @@ import {
 } from '@lightning/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../http/context.js';
+import { registerLiveSocket } from './live.js';
 import { readWorkerKeys } from './worker-auth.js';
 import { WorkerConnection } from './worker-connection.js';
 
@@ -29,6 +30,7 @@ export async function registerSocketRoutes(
   // ws checks the declared length of each frame before buffering it, so an oversized frame costs
   // no memory; the connection then closes with 1009 (see WorkerConnection for the reason text).
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_SIZE_BYTES } });
+  registerLiveSocket(app, context);
   const workerKeys = readWorkerKeys(context.config);
   if (!workerKeys.ok) {
     context.logger.warn(`worker socket disabled: ${workerKeys.reason}`);

@@ -148,26 +148,37 @@ export class RunChannel implements Channel {
             type: 'run_updated',
             runId,
             workOrderId: change.workOrderId,
+            workflowId: change.workflowId,
             state: 'started',
           });
         }
         return;
       }
-      case 'step:start':
-        await startStep(db, runId, value as z.output<typeof stepStartPayloadSchema>);
+      case 'step:start': {
+        const step = await startStep(db, runId, value as z.output<typeof stepStartPayloadSchema>);
         connection.reply(frame, 'ok', {});
+        if (step.changed) {
+          bus.publish({ type: 'step_updated', runId, stepId: step.stepId, state: 'running' });
+        }
         return;
-      case 'step:complete':
-        await completeStep(db, runId, value as z.output<typeof stepCompletePayloadSchema>, {
+      }
+      case 'step:complete': {
+        const payload = value as z.output<typeof stepCompletePayloadSchema>;
+        const step = await completeStep(db, runId, payload, {
           maxDataclipSizeMb: config.limits.maxDataclipSizeMb,
         });
         connection.reply(frame, 'ok', {});
+        if (step.changed) {
+          bus.publish({ type: 'step_updated', runId, stepId: step.stepId, state: payload.reason });
+        }
         return;
+      }
       case 'run:log': {
         const line = value as z.output<typeof runLogPayloadSchema>;
         this.checkRunId(line.run_id);
         await appendLogs(db, runId, [line]);
         connection.reply(frame, 'ok', {});
+        bus.publish({ type: 'run_logs', runId });
         return;
       }
       case 'run:batch_logs': {
@@ -175,6 +186,7 @@ export class RunChannel implements Channel {
         this.checkRunId(batch.run_id);
         await appendLogs(db, runId, batch.logs);
         connection.reply(frame, 'ok', {});
+        if (batch.logs.length > 0) bus.publish({ type: 'run_logs', runId });
         return;
       }
       case 'run:complete': {
@@ -189,6 +201,7 @@ export class RunChannel implements Channel {
             type: 'run_updated',
             runId,
             workOrderId: change.workOrderId,
+            workflowId: change.workflowId,
             state: change.state,
           });
         }

@@ -1,4 +1,5 @@
 // Every context's route-access rows, concatenated for the route × role matrix. Add a line per file.
+import live from './live.js';
 import projects from './projects.js';
 import runs from './runs.js';
 import type { RouteAccessFile } from './types.js';
@@ -11,4 +12,5 @@ export const ROUTE_ACCESS_FILES: Record<string, RouteAccessFile> = {
   projects,
   workflows,
   runs,
+  live,
 };
