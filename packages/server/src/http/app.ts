@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { registerAdaptorRoutes } from '../adaptors/index.js';
+import { registerManualRunRoutes } from '../runs/manual-routes.js';
 import { registerRunRoutes } from '../runs/routes.js';
 import { registerSocketRoutes } from '../sockets/routes.js';
 import { registerTriggerRoutes } from '../triggers/routes.js';
@@ -37,6 +39,8 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
   await registerWorkflowRoutes(app, context);
   await registerTriggerRoutes(app, context);
   await registerRunRoutes(app, context);
+  await registerManualRunRoutes(app, context);
+  await registerAdaptorRoutes(app, context);
 
   if (existsSync(WEB_DIST)) {
     await app.register(fastifyStatic, { root: WEB_DIST, index: ['index.html'], wildcard: false });

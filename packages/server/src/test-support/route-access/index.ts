@@ -1,4 +1,5 @@
 // Every context's route-access rows, concatenated for the route × role matrix. Add a line per file.
+import editor from './editor.js';
 import live from './live.js';
 import projects from './projects.js';
 import runs from './runs.js';
@@ -13,4 +14,5 @@ export const ROUTE_ACCESS_FILES: Record<string, RouteAccessFile> = {
   workflows,
   runs,
   live,
+  editor,
 };
