@@ -1,10 +1,10 @@
 // Assembles the Fastify application: plugins, the error handler, each context's routes, and the
 // static web app. Contexts register their own routes; this file only wires them.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { registerApiTokenRoutes } from '../accounts/api-token-routes.js';
+import { registerAccountRoutes } from '../accounts/index.js';
 import { registerAdaptorRoutes } from '../adaptors/index.js';
+import { registerProjectRoutes } from '../projects/routes.js';
 import { registerManualRunRoutes } from '../runs/manual-routes.js';
 import { registerRunRoutes } from '../runs/routes.js';
 import { registerSocketRoutes } from '../sockets/routes.js';
@@ -14,10 +14,9 @@ import { installAuthentication } from './auth.js';
 import type { ServerContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
 import { registerHealthRoute } from './health.js';
+import { registerWebApp } from './web-app.js';
 
 export type AppDependencies = ServerContext;
-
-const WEB_DIST = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
 export async function buildApp(context: AppDependencies): Promise<FastifyInstance> {
   const { config, database, logger } = context;
@@ -35,15 +34,16 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
   installErrorHandler(app);
   registerHealthRoute(app, database);
   await installAuthentication(app, context);
+  await registerAccountRoutes(app, context);
   await registerSocketRoutes(app, context);
   await registerWorkflowRoutes(app, context);
   await registerTriggerRoutes(app, context);
   await registerRunRoutes(app, context);
+  await registerApiTokenRoutes(app, context);
   await registerManualRunRoutes(app, context);
   await registerAdaptorRoutes(app, context);
+  await registerProjectRoutes(app, context);
 
-  if (existsSync(WEB_DIST)) {
-    await app.register(fastifyStatic, { root: WEB_DIST, index: ['index.html'], wildcard: false });
-  }
+  await registerWebApp(app);
   return app;
 }

@@ -1,0 +1,85 @@
+// The frame around every signed-in page: a header with the project switcher, the project's
+// sections when inside one, and the user's menu; then the page.
+import { Link, NavLink, Outlet, useMatch, useNavigate } from 'react-router';
+import type { Project } from '../api/types';
+import { useSession } from '../auth/session';
+import { Button } from './Button';
+import { useApi } from './hooks';
+
+export function ProjectSwitcher({ currentId }: { currentId: string | undefined }) {
+  const navigate = useNavigate();
+  const { data: projects } = useApi<Project[]>('/api/projects');
+  return (
+    <div className="project-switcher">
+      <label htmlFor="project-switcher">Project</label>
+      <select
+        id="project-switcher"
+        value={currentId ?? ''}
+        onChange={(event) => {
+          const id = event.target.value;
+          navigate(id ? `/projects/${id}` : '/projects');
+        }}
+      >
+        <option value="">All projects</option>
+        {(projects ?? []).map((project) => (
+          <option key={project.id} value={project.id}>
+            {project.name}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+export function AppLayout() {
+  const { user, signOut } = useSession();
+  const navigate = useNavigate();
+  const inProject = useMatch('/projects/:projectId/*');
+  const projectId = inProject?.params.projectId;
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="app-header">
+        <Link to="/projects" className="brand">
+          <span aria-hidden="true">⚡</span> Lightning
+        </Link>
+        <ProjectSwitcher currentId={projectId} />
+        {projectId && (
+          <nav aria-label="Project" className="project-nav">
+            <NavLink to={`/projects/${projectId}/workflows`}>Workflows</NavLink>
+            <NavLink to={`/projects/${projectId}/history`}>History</NavLink>
+            <NavLink to={`/projects/${projectId}/settings`}>Settings</NavLink>
+          </nav>
+        )}
+        <nav aria-label="Account" className="user-nav">
+          {user?.role === 'superuser' && <NavLink to="/admin">Admin</NavLink>}
+          <NavLink to="/account">{user?.email ?? 'Account'}</NavLink>
+          <Button
+            variant="link"
+            onClick={async () => {
+              await signOut();
+              navigate('/sign-in');
+            }}
+          >
+            Sign out
+          </Button>
+        </nav>
+      </header>
+      <main id="main" className="app-main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}
+
+/** A page's title block: heading plus optional actions on the right. */
+export function PageHeader({ title, children }: { title: string; children?: React.ReactNode }) {
+  return (
+    <div className="page-header">
+      <h1>{title}</h1>
+      {children && <div className="page-actions">{children}</div>}
+    </div>
+  );
+}

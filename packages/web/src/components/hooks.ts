@@ -1,0 +1,87 @@
+// Data hooks over the API client: `useApi` loads a path (and reloads on demand), `useAction` runs a
+// mutation and keeps its pending state and ApiError for the form to show.
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError, api } from '../api/client';
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+  /** Replace the loaded value locally (after a mutation returned the new one). */
+  setData: (data: T) => void;
+}
+
+/** GETs `path` (null: nothing yet) and unwraps `{data}`. */
+export function useApi<T>(path: string | null): Loaded<T> {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(path !== null);
+  const [generation, setGeneration] = useState(0);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: generation is the reload trigger
+  useEffect(() => {
+    if (path === null) return;
+    const controller = new AbortController();
+    setLoading(true);
+    setError(null);
+    api<{ data: T }>(path, { signal: controller.signal })
+      .then((body) => {
+        setData(body?.data);
+        setLoading(false);
+      })
+      .catch((reason: unknown) => {
+        if (controller.signal.aborted) return;
+        setError(reason);
+        setLoading(false);
+      });
+    return () => controller.abort();
+  }, [path, generation]);
+
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  return { data, error, loading, reload, setData };
+}
+
+export interface Action<A extends unknown[], R> {
+  run: (...args: A) => Promise<R | undefined>;
+  pending: boolean;
+  error: ApiError | null;
+  /** Shortcut: the message for one field of the last error. */
+  fieldError: (field: string) => string | undefined;
+  /** The error's message (shown above the form; field errors also show beside their field). */
+  formError: string | undefined;
+  reset: () => void;
+}
+
+/** Wraps an async call: resolves to its result, or to undefined after keeping the error. */
+export function useAction<A extends unknown[], R>(fn: (...args: A) => Promise<R>): Action<A, R> {
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const run = useCallback(
+    async (...args: A) => {
+      setPending(true);
+      setError(null);
+      try {
+        return await fn(...args);
+      } catch (reason) {
+        setError(
+          reason instanceof ApiError
+            ? reason
+            : new ApiError(0, 'Something went wrong; please try again.'),
+        );
+        return undefined;
+      } finally {
+        setPending(false);
+      }
+    },
+    [fn],
+  );
+  return {
+    run,
+    pending,
+    error,
+    fieldError: (field) => error?.fieldError(field),
+    formError: error?.message,
+    reset: () => setError(null),
+  };
+}

@@ -1,0 +1,12 @@
+// Placeholder until F2's screen lands (owned by F2).
+import { PageHeader } from '../components/Layout';
+import { EmptyState } from '../components/States';
+
+export function HistoryPage() {
+  return (
+    <>
+      <PageHeader title="History" />
+      <EmptyState title="Coming soon." />
+    </>
+  );
+}

@@ -1,0 +1,6 @@
+// Being built (F1).
+import { EmptyState } from '../../components/States';
+
+export function CredentialsSettings() {
+  return <EmptyState title="Coming soon." />;
+}
