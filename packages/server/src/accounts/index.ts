@@ -1,2 +1,3 @@
 // Accounts: users, sessions, passwords, MFA, personal access tokens, sign-up and verification.
+export * from './api-tokens.js';
 export * from './tokens.js';

@@ -3,6 +3,7 @@ import editor from './editor.js';
 import live from './live.js';
 import projects from './projects.js';
 import runs from './runs.js';
+import tokens from './tokens.js';
 import type { RouteAccessFile } from './types.js';
 import workflows from './workflows.js';
 
@@ -13,6 +14,7 @@ export const ROUTE_ACCESS_FILES: Record<string, RouteAccessFile> = {
   projects,
   workflows,
   runs,
+  tokens,
   live,
   editor,
 };
