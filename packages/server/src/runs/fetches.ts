@@ -31,7 +31,7 @@ export const CREDENTIAL_NOT_FOUND = 'Credential not found!';
 
 /**
  * The decrypted body of a credential, only if a job of the run's snapshot uses it (through its
- * project credential). Anything else — another project's credential, a made-up id — gets the same
+ * project credential) and the run is still claimed or started. Anything else — another project's credential, a made-up id — gets the same
  * answer as a missing one, so a run token cannot be used to probe for credentials.
  */
 export async function fetchRunCredential(
@@ -50,6 +50,8 @@ export async function fetchRunCredential(
           ON pc.id::text IN (SELECT j->>'project_credential_id' FROM jsonb_array_elements(s.jobs) AS j)
         JOIN credentials c ON c.id = pc.credential_id
         WHERE r.id = ${runId} AND c.id = ${credentialId}
+          -- Only while the run executes: a finished run's token gets nothing more.
+          AND r.state IN ('claimed', 'started')
         LIMIT 1`,
   );
   if (!row) throw eventError('id', CREDENTIAL_NOT_FOUND);

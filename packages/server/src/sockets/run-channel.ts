@@ -19,6 +19,14 @@ import {
   verifyRunToken,
 } from '@lightning/protocol';
 import type { z } from 'zod';
+import {
+  credentialSchemasFor,
+  deliverRunCredential,
+  loadRunScrubber,
+  SCRUBBED_EVENTS,
+  type Scrubber,
+  scrubRunEvent,
+} from '../credentials/index.js';
 import { isTransientDatabaseError } from '../db/index.js';
 import {
   appendLogs,
@@ -26,7 +34,6 @@ import {
   completeRun,
   completeStep,
   eventError,
-  fetchRunCredential,
   fetchRunDataclip,
   getRunState,
   RunEventError,
@@ -37,6 +44,9 @@ import type { ChannelDependencies } from './queue-channel.js';
 import type { Channel } from './worker-connection.js';
 
 export class RunChannel implements Channel {
+  /** The run's credential scrubber, built on the first event that needs it and kept for the run. */
+  private scrubber: Promise<Scrubber> | null = null;
+
   private constructor(
     private readonly runId: string,
     private readonly deps: ChannelDependencies,
@@ -114,10 +124,14 @@ export class RunChannel implements Channel {
 
   close(): void {}
 
-  private async store(frame: Frame, event: string, value: unknown): Promise<void> {
+  private async store(frame: Frame, event: string, payload: unknown): Promise<void> {
     const { connection, context } = this.deps;
     const { db, config, bus } = context;
     const runId = this.runId;
+    // Credential values are replaced by *** before anything of the event is stored.
+    const value = SCRUBBED_EVENTS.has(event)
+      ? scrubRunEvent(await this.runScrubber(), event, payload)
+      : payload;
     switch (event) {
       case 'fetch:plan': {
         const plan = await buildRunPlan(db, runId, {
@@ -137,7 +151,7 @@ export class RunChannel implements Channel {
       }
       case 'fetch:credential': {
         const { id } = value as z.output<typeof fetchCredentialPayloadSchema>;
-        connection.reply(frame, 'ok', await fetchRunCredential(db, context.vault, runId, id));
+        connection.reply(frame, 'ok', await deliverRunCredential(db, context.vault, runId, id));
         return;
       }
       case 'run:start': {
@@ -210,6 +224,23 @@ export class RunChannel implements Channel {
       default:
         throw eventError('event', `"${event}" is not a run event`);
     }
+  }
+
+  private runScrubber(): Promise<Scrubber> {
+    if (!this.scrubber) {
+      const { db, vault, config } = this.deps.context;
+      this.scrubber = loadRunScrubber(
+        db,
+        vault,
+        credentialSchemasFor(config.schemasPath),
+        this.runId,
+      );
+      // A failed load (database down) is retried by the next event rather than cached.
+      this.scrubber.catch(() => {
+        this.scrubber = null;
+      });
+    }
+    return this.scrubber;
   }
 
   /** A line naming another run than the channel's is refused: events of one run stay in it. */
