@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { registerApiTokenRoutes } from '../accounts/api-token-routes.js';
 import { registerAccountRoutes } from '../accounts/index.js';
 import { registerAdaptorRoutes } from '../adaptors/index.js';
+import { registerNotificationRoutes } from '../notifications/routes.js';
 import { registerProjectRoutes } from '../projects/routes.js';
 import { registerManualRunRoutes } from '../runs/manual-routes.js';
 import { registerRunRoutes } from '../runs/routes.js';
@@ -39,6 +40,7 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
   await registerWorkflowRoutes(app, context);
   await registerTriggerRoutes(app, context);
   await registerRunRoutes(app, context);
+  await registerNotificationRoutes(app, context);
   await registerApiTokenRoutes(app, context);
   await registerManualRunRoutes(app, context);
   await registerAdaptorRoutes(app, context);

@@ -1,6 +1,7 @@
 // Every context's route-access rows, concatenated for the route × role matrix. Add a line per file.
 import editor from './editor.js';
 import live from './live.js';
+import notifications from './notifications.js';
 import projects from './projects.js';
 import runs from './runs.js';
 import tokens from './tokens.js';
@@ -17,4 +18,5 @@ export const ROUTE_ACCESS_FILES: Record<string, RouteAccessFile> = {
   tokens,
   live,
   editor,
+  notifications,
 };
