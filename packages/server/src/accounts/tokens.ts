@@ -145,3 +145,43 @@ export async function touchToken(db: Database, tokenId: string): Promise<void> {
       ),
     );
 }
+
+export interface ConsumedToken {
+  userId: string;
+  context: string;
+  sentTo: string | null;
+}
+
+/**
+ * Spends a single-use token (confirmation, password reset, email change): deletes it and returns
+ * what it was for, or null when it is unknown, already used or older than `maxAgeSeconds`. The
+ * delete is the check, so of two simultaneous uses only one gets the row. `change:*` matches an
+ * email-change token for any address (the address is part of its context).
+ */
+export async function consumeToken(
+  db: Database,
+  token: string,
+  context: TokenContext | 'change:*',
+  maxAgeSeconds: number,
+): Promise<ConsumedToken | null> {
+  if (!token || token.length > 4096) return null;
+  const contextCondition =
+    context === 'change:*'
+      ? sql`${schema.userTokens.context} LIKE 'change:%'`
+      : eq(schema.userTokens.context, context);
+  const [row] = await db
+    .delete(schema.userTokens)
+    .where(
+      and(
+        contextCondition,
+        eq(schema.userTokens.tokenHash, hashToken(token)),
+        sql`${schema.userTokens.insertedAt} > now() - make_interval(secs => ${maxAgeSeconds})`,
+      ),
+    )
+    .returning({
+      userId: schema.userTokens.userId,
+      context: schema.userTokens.context,
+      sentTo: schema.userTokens.sentTo,
+    });
+  return row ?? null;
+}

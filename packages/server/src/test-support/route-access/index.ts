@@ -1,4 +1,5 @@
 // Every context's route-access rows, concatenated for the route × role matrix. Add a line per file.
+import accounts from './accounts.js';
 import editor from './editor.js';
 import live from './live.js';
 import notifications from './notifications.js';
@@ -19,4 +20,5 @@ export const ROUTE_ACCESS_FILES: Record<string, RouteAccessFile> = {
   live,
   editor,
   notifications,
+  accounts,
 };

@@ -1,0 +1,298 @@
+// Sign-up, sign-in, lockout, sessions and the signed-in user's own settings, through a real server
+// and a cookie-keeping client, the way the web app uses them.
+import { eq, sql } from 'drizzle-orm';
+import { schema } from '../db/index.js';
+import { Browser } from '../test-support/browser.js';
+import { startTestServer, type TestServer } from '../test-support/server.js';
+import { LOCKOUT_THRESHOLD } from './sign-in.js';
+
+const PASSWORD = 'violet-Kettle-38-drums';
+
+describe('with sign-up allowed (the default)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server?.close());
+
+  const register = (browser: Browser, email: string, extra: Record<string, unknown> = {}) =>
+    browser.post('/api/users/register', { first_name: 'Ada', email, password: PASSWORD, ...extra });
+
+  it('makes the first user of the instance a confirmed superuser, later ones plain users', async () => {
+    const anonymous = new Browser(server.baseUrl);
+    expect((await anonymous.get('/api/instance')).body.data).toEqual({
+      allow_signup: true,
+      require_email_verification: false,
+      mail_provider: 'local',
+      has_users: false,
+    });
+
+    const first = new Browser(server.baseUrl);
+    const created = await register(first, 'First@Example.com');
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      data: {
+        user: {
+          email: 'first@example.com',
+          role: 'superuser',
+          confirmed: true,
+          mfa_enabled: false,
+        },
+      },
+      confirmation_required: false,
+    });
+    // Signed in by the registration itself, with a signed HTTP-only cookie.
+    expect(created.setCookies.join()).toMatch(/lightning_session=.+HttpOnly/i);
+    expect((await first.get('/api/me')).body.data.email).toBe('first@example.com');
+
+    const second = new Browser(server.baseUrl);
+    const other = await register(second, 'second@example.com', { last_name: 'Byron' });
+    expect(other.status).toBe(201);
+    expect(other.body.data.user).toMatchObject({ role: 'user', last_name: 'Byron' });
+    expect((await anonymous.get('/api/instance')).body.data.has_users).toBe(true);
+  });
+
+  it('refuses bad registrations with the field named', async () => {
+    const browser = new Browser(server.baseUrl);
+    const taken = await register(browser, 'FIRST@example.com');
+    expect(taken.status).toBe(422);
+    expect(taken.body.errors).toEqual({ email: ['has already been taken'] });
+
+    const missing = await browser.post('/api/users/register', {
+      email: 'no spaces@x',
+      password: PASSWORD,
+    });
+    expect(missing.status).toBe(422);
+    expect(Object.keys(missing.body.errors).sort()).toEqual(['email', 'first_name']);
+
+    const long = await register(browser, `${'a'.repeat(160)}@example.com`);
+    expect(long.body.errors.email).toEqual(['should be at most 160 characters']);
+
+    for (const [password, reason] of [
+      ['Password1234!', /common password/],
+      ['abcdefghijkl', /one kind of character/],
+      ['weak-ada.king-9', /email address/],
+      ['qwerty-Lemon-5', /common password/],
+    ] as const) {
+      const weak = await register(browser, 'ada.king@example.com', { password });
+      expect(weak.status).toBe(422);
+      expect(weak.body.errors.password.join()).toMatch(reason);
+      expect(JSON.stringify(weak.body)).not.toContain(password);
+    }
+    const rows = await server.testDatabase.db
+      .select()
+      .from(schema.users)
+      .where(eq(schema.users.email, 'ada.king@example.com'));
+    expect(rows).toEqual([]);
+  });
+
+  it('signs in with the right password, and answers every failure alike', async () => {
+    const browser = new Browser(server.baseUrl);
+    const ok = await browser.post('/api/session', {
+      email: 'SECOND@example.com',
+      password: PASSWORD,
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.data.user.email).toBe('second@example.com');
+    expect((await browser.get('/api/me')).status).toBe(200);
+
+    const wrong = await new Browser(server.baseUrl).post('/api/session', {
+      email: 'second@example.com',
+      password: 'violet-Kettle-38-drumz',
+    });
+    const unknown = await new Browser(server.baseUrl).post('/api/session', {
+      email: 'nobody@example.com',
+      password: PASSWORD,
+    });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.body).toEqual(unknown.body);
+    expect(wrong.body).toEqual({ error: 'Invalid email or password' });
+    expect(wrong.setCookies).toEqual([]);
+  });
+
+  it('locks an account after repeated failures, with the same answer, until the lock expires', async () => {
+    const owner = new Browser(server.baseUrl);
+    await register(owner, 'target@example.com');
+    const attacker = new Browser(server.baseUrl);
+    for (let i = 0; i < LOCKOUT_THRESHOLD; i++) {
+      const attempt = await attacker.post('/api/session', {
+        email: 'target@example.com',
+        password: `guess-Number-${i}x`,
+      });
+      expect(attempt.status).toBe(401);
+    }
+    // Now even the right password gets the same 401.
+    const locked = await new Browser(server.baseUrl).post('/api/session', {
+      email: 'target@example.com',
+      password: PASSWORD,
+    });
+    expect(locked.status).toBe(401);
+    expect(locked.body).toEqual({ error: 'Invalid email or password' });
+
+    const db = server.testDatabase.db;
+    const events = await db
+      .select({ event: schema.auditEvents.event })
+      .from(schema.auditEvents)
+      .innerJoin(schema.users, sql`${schema.users.id} = ${schema.auditEvents.itemId}`)
+      .where(eq(schema.users.email, 'target@example.com'));
+    expect(events.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['login', 'login_failed', 'login_locked']),
+    );
+
+    // The lock ends by itself; then the right password works and clears the count.
+    await db
+      .update(schema.users)
+      .set({ lockedUntil: sql`now() - interval '1 second'` })
+      .where(eq(schema.users.email, 'target@example.com'));
+    const after = await new Browser(server.baseUrl).post('/api/session', {
+      email: 'target@example.com',
+      password: PASSWORD,
+    });
+    expect(after.status).toBe(200);
+  });
+
+  it('limits sign-in attempts per address and email', async () => {
+    const browser = new Browser(server.baseUrl);
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const attempt = await browser.post('/api/session', {
+        email: 'nobody-limited@example.com',
+        password: `guess-Number-${i}x`,
+      });
+      statuses.push(attempt.status);
+    }
+    expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
+    expect(statuses[20]).toBe(429);
+    // Another email from the same address is not affected.
+    const other = await browser.post('/api/session', {
+      email: 'nobody-else@example.com',
+      password: 'guess-Number-x',
+    });
+    expect(other.status).toBe(401);
+  });
+
+  it('signs out one session, or every session at once', async () => {
+    const laptop = new Browser(server.baseUrl);
+    const phone = new Browser(server.baseUrl);
+    const tablet = new Browser(server.baseUrl);
+    for (const device of [laptop, phone, tablet]) {
+      expect(
+        (await device.post('/api/session', { email: 'second@example.com', password: PASSWORD }))
+          .status,
+      ).toBe(200);
+    }
+    const stolenCookie = new Map(laptop.cookies);
+    expect((await laptop.delete('/api/session')).status).toBe(204);
+    expect(laptop.cookies.size).toBe(0);
+    expect((await laptop.get('/api/me')).status).toBe(401);
+    // The cookie of the ended session no longer works, even if someone kept a copy.
+    const replay = new Browser(server.baseUrl);
+    for (const [name, value] of stolenCookie) replay.cookies.set(name, value);
+    expect((await replay.get('/api/me')).status).toBe(401);
+    expect((await phone.get('/api/me')).status).toBe(200);
+
+    expect((await phone.delete('/api/sessions')).status).toBe(204);
+    expect((await phone.get('/api/me')).status).toBe(401);
+    expect((await tablet.get('/api/me')).status).toBe(401);
+    expect((await tablet.delete('/api/sessions')).status).toBe(401);
+  });
+
+  it('ignores a forged session cookie', async () => {
+    const browser = new Browser(server.baseUrl);
+    browser.cookies.set('lightning_session', 'made-up.signature');
+    expect((await browser.get('/api/me')).status).toBe(401);
+  });
+
+  it('updates the profile and changes the password, ending the other sessions', async () => {
+    const browser = new Browser(server.baseUrl);
+    const other = new Browser(server.baseUrl);
+    await register(browser, 'changer@example.com');
+    await other.post('/api/session', { email: 'changer@example.com', password: PASSWORD });
+
+    const patched = await browser.patch('/api/me', { first_name: 'Augusta', last_name: 'King' });
+    expect(patched.body.data).toMatchObject({ first_name: 'Augusta', last_name: 'King' });
+    expect((await browser.patch('/api/me', { first_name: ' ' })).body.errors).toEqual({
+      first_name: ["can't be blank"],
+    });
+
+    const wrongCurrent = await browser.post('/api/me/password', {
+      current_password: 'not-it-Really-1',
+      password: 'amber-Walrus-71-tides',
+    });
+    expect(wrongCurrent.status).toBe(422);
+    expect(wrongCurrent.body.errors).toEqual({ current_password: ['is not valid'] });
+    const weak = await browser.post('/api/me/password', {
+      current_password: PASSWORD,
+      password: 'changer-12345',
+    });
+    expect(weak.status).toBe(422);
+    expect(weak.body.errors.password.length).toBeGreaterThan(0);
+
+    const changed = await browser.post('/api/me/password', {
+      current_password: PASSWORD,
+      password: 'amber-Walrus-71-tides',
+    });
+    expect(changed.status).toBe(204);
+    expect((await browser.get('/api/me')).status).toBe(200);
+    expect((await other.get('/api/me')).status).toBe(401);
+    const old = await new Browser(server.baseUrl).post('/api/session', {
+      email: 'changer@example.com',
+      password: PASSWORD,
+    });
+    expect(old.status).toBe(401);
+    const fresh = await new Browser(server.baseUrl).post('/api/session', {
+      email: 'changer@example.com',
+      password: 'amber-Walrus-71-tides',
+    });
+    expect(fresh.status).toBe(200);
+  });
+
+  it('refuses a disabled user with the same message', async () => {
+    const browser = new Browser(server.baseUrl);
+    await register(browser, 'disabled@example.com');
+    await server.testDatabase.db
+      .update(schema.users)
+      .set({ disabled: true })
+      .where(eq(schema.users.email, 'disabled@example.com'));
+    expect((await browser.get('/api/me')).status).toBe(401);
+    const attempt = await browser.post('/api/session', {
+      email: 'disabled@example.com',
+      password: PASSWORD,
+    });
+    expect(attempt.status).toBe(401);
+    expect(attempt.body).toEqual({ error: 'Invalid email or password' });
+  });
+});
+
+describe('with ALLOW_SIGNUP=false', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ALLOW_SIGNUP: 'false' });
+  });
+  afterAll(() => server?.close());
+
+  it('still lets the first user in, as superuser, then refuses sign-up', async () => {
+    const browser = new Browser(server.baseUrl);
+    const instance = await browser.get('/api/instance');
+    expect(instance.body.data).toMatchObject({ allow_signup: false, has_users: false });
+
+    const first = await browser.post('/api/users/register', {
+      first_name: 'Root',
+      email: 'root@example.com',
+      password: PASSWORD,
+    });
+    expect(first.status).toBe(201);
+    expect(first.body.data.user.role).toBe('superuser');
+
+    const second = await new Browser(server.baseUrl).post('/api/users/register', {
+      first_name: 'Eve',
+      email: 'eve@example.com',
+      password: PASSWORD,
+    });
+    expect(second.status).toBe(403);
+    expect(second.body.error).toMatch(/Sign-up is disabled/);
+    const users = await server.testDatabase.db.select().from(schema.users);
+    expect(users.map((u) => u.email)).toEqual(['root@example.com']);
+  });
+});
