@@ -19,8 +19,26 @@ export type JsonPath = readonly (string | number)[];
 export type SchemaSensitivity = (path: JsonPath) => boolean;
 
 const SECRET_WORDS = ['password', 'passwd', 'passphrase', 'secret'];
-const SECRET_ENDINGS = ['token', 'key', 'pin', 'pass', 'pwd', 'credentials', 'signature'];
-const NOT_SECRET = new Set(['publickey', 'keyname', 'keyid', 'tokenurl', 'tokentype', 'spin']);
+const SECRET_ENDINGS = [
+  'token',
+  'tokens',
+  'key',
+  'keys',
+  'pin',
+  'pass',
+  'pwd',
+  'credentials',
+  'signature',
+];
+const NOT_SECRET = new Set([
+  'publickey',
+  'publickeys',
+  'keyname',
+  'keyid',
+  'tokenurl',
+  'tokentype',
+  'spin',
+]);
 
 /** `password`, `api_key`, `clientSecret`, `access-token`, `privateKey` → true; `username` → false. */
 export function isSensitiveKey(key: string): boolean {

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { registerApiTokenRoutes } from '../accounts/api-token-routes.js';
 import { registerAccountRoutes } from '../accounts/index.js';
 import { registerAdaptorRoutes } from '../adaptors/index.js';
+import { registerCredentialRoutes } from '../credentials/index.js';
 import { registerNotificationRoutes } from '../notifications/routes.js';
 import { registerProjectRoutes } from '../projects/routes.js';
 import { registerManualRunRoutes } from '../runs/manual-routes.js';
@@ -45,6 +46,7 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
   await registerManualRunRoutes(app, context);
   await registerAdaptorRoutes(app, context);
   await registerProjectRoutes(app, context);
+  await registerCredentialRoutes(app, context);
 
   await registerWebApp(app);
   return app;

@@ -1,5 +1,6 @@
 // Every context's route-access rows, concatenated for the route × role matrix. Add a line per file.
 import accounts from './accounts.js';
+import credentials from './credentials.js';
 import editor from './editor.js';
 import live from './live.js';
 import notifications from './notifications.js';
@@ -21,4 +22,5 @@ export const ROUTE_ACCESS_FILES: Record<string, RouteAccessFile> = {
   editor,
   notifications,
   accounts,
+  credentials,
 };
