@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerApiTokenCommand } from './commands/api-tokens.js';
 import { registerExecuteCommand } from './commands/execute.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerKeyCommands(program);
   registerRotateCommand(program);
   registerExecuteCommand(program);
+  registerApiTokenCommand(program);
 }

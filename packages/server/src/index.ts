@@ -1,4 +1,5 @@
 // The server package's public surface, used by the `lightning` command.
+export * as accounts from './accounts/index.js';
 export * as config from './config/index.js';
 export * as db from './db/index.js';
 export { createLogger } from './logger.js';

@@ -105,6 +105,31 @@ export async function createApiToken(
   });
 }
 
+/**
+ * Creates a token for the user with this email (case-insensitive), for scripted set-ups
+ * (`lightning create-api-token`). The actor is the system. 404 when nobody has the email; 422
+ * when the user is disabled (their token would not work).
+ */
+export async function createApiTokenForEmail(
+  db: Database,
+  config: Pick<Config, 'workers'>,
+  options: { email: string; name: string },
+): Promise<ApiToken & { token: string; name: string }> {
+  const email = options.email.trim();
+  const [user] = await db
+    .select({ id: schema.users.id, disabled: schema.users.disabled })
+    .from(schema.users)
+    .where(sql`lower(${schema.users.email}) = ${email.toLowerCase()}`)
+    .limit(1);
+  if (!user) throw new NotFoundError(`No user has the email ${email}`);
+  if (user.disabled) {
+    throw new ValidationError(`The user ${email} is disabled`, {
+      email: ['belongs to a disabled user'],
+    });
+  }
+  return createApiToken(db, config, { userId: user.id, name: parseApiTokenName(options.name) });
+}
+
 /** A user's personal access tokens, newest first (never their text). */
 export async function listApiTokens(db: Database, userId: string): Promise<ApiToken[]> {
   const tokens = schema.userTokens;
