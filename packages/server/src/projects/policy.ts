@@ -62,7 +62,8 @@ export async function roleInProject(
 /**
  * Allows the action or throws. A project the actor does not belong to answers 404, like one that
  * does not exist, so ids cannot be probed; a member whose role is too low gets 403. Superusers
- * administer the instance and may act in every project.
+ * administer the instance and may act in every project. A project that requires multi-factor
+ * authentication refuses (403) anyone, superusers included, whose account does not use it.
  */
 export async function authorize(
   db: Database,
@@ -70,17 +71,27 @@ export async function authorize(
   projectId: string,
   action: ProjectAction,
 ): Promise<ProjectRole | 'superuser'> {
-  if (actor.user.role === 'superuser') {
-    const [project] = await db
-      .select({ id: schema.projects.id })
-      .from(schema.projects)
-      .where(eq(schema.projects.id, projectId))
-      .limit(1);
-    if (!project) throw new NotFoundError(`Project ${projectId} not found`);
-    return 'superuser';
+  const [row] = await db
+    .select({ requiresMfa: schema.projects.requiresMfa, role: schema.projectUsers.role })
+    .from(schema.projects)
+    .leftJoin(
+      schema.projectUsers,
+      and(
+        eq(schema.projectUsers.projectId, schema.projects.id),
+        eq(schema.projectUsers.userId, actor.user.id),
+      ),
+    )
+    .where(eq(schema.projects.id, projectId))
+    .limit(1);
+  const superuser = actor.user.role === 'superuser';
+  if (!row || (!row.role && !superuser)) throw new NotFoundError(`Project ${projectId} not found`);
+  if (row.requiresMfa && !actor.user.mfaEnabled) {
+    throw new ForbiddenError(
+      'This project requires multi-factor authentication: enable it on your account to continue',
+    );
   }
-  const role = await roleInProject(db, actor.user.id, projectId);
-  if (!role) throw new NotFoundError(`Project ${projectId} not found`);
+  if (superuser) return 'superuser';
+  const role = row.role!;
   if (!roleAllows(role, action)) {
     throw new ForbiddenError(
       `Your role in this project (${role}) may not do this; it needs ${PROJECT_ACTIONS[action]} or above`,
@@ -89,12 +100,38 @@ export async function authorize(
   return role;
 }
 
+/**
+ * `authorize` for a resource inside a project (a run, a job, a dataclip…), given the project the
+ * owning context found for it (null: no such resource). An unknown resource and a resource in a
+ * project the actor does not belong to both answer the same 404 `notFound`.
+ */
+export async function authorizeResource(
+  db: Database,
+  actor: Actor,
+  projectId: string | null,
+  action: ProjectAction,
+  notFound: string,
+): Promise<string> {
+  if (projectId === null) throw new NotFoundError(notFound);
+  try {
+    await authorize(db, actor, projectId, action);
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError(notFound);
+    throw error;
+  }
+  return projectId;
+}
+
 /** The projects whose data an actor may list: their memberships, or every project for a superuser. */
 export async function visibleProjectIds(db: Database, actor: Actor): Promise<string[] | 'all'> {
   if (actor.user.role === 'superuser') return 'all';
   const rows = await db
-    .select({ projectId: schema.projectUsers.projectId })
+    .select({ projectId: schema.projectUsers.projectId, requiresMfa: schema.projects.requiresMfa })
     .from(schema.projectUsers)
+    .innerJoin(schema.projects, eq(schema.projects.id, schema.projectUsers.projectId))
     .where(eq(schema.projectUsers.userId, actor.user.id));
-  return rows.map((row) => row.projectId);
+  // Projects requiring MFA stay hidden from members without it, as `authorize` refuses them.
+  return rows
+    .filter((row) => !row.requiresMfa || actor.user.mfaEnabled)
+    .map((row) => row.projectId);
 }
