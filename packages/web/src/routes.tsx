@@ -81,6 +81,10 @@ const projectRoutes: RouteObject[] = [
   },
   // ── F2: workflows, editor, history, run inspector (src/editor, src/history, src/runs) ──────
   { path: 'workflows', ...page(() => import('./editor/WorkflowsPage'), 'WorkflowsPage') },
+  {
+    path: 'workflows/:workflowId',
+    ...page(() => import('./editor/WorkflowEditorPage'), 'WorkflowEditorPage'),
+  },
   { path: 'history', ...page(() => import('./history/HistoryPage'), 'HistoryPage') },
   { path: 'runs/:runId', ...page(() => import('./runs/RunPage'), 'RunPage') },
 ];
@@ -95,16 +99,21 @@ const appRoutes: RouteObject[] = [
     path: 'admin',
     element: <RequireSuperuser />,
     children: [
-      { index: true, element: <Navigate to="users" replace /> },
-      { path: 'users', ...page(() => import('./admin/AdminUsersPage'), 'AdminUsersPage') },
       {
-        path: 'projects',
-        ...page(() => import('./admin/AdminProjectsPage'), 'AdminProjectsPage'),
-      },
-      { path: 'mailbox', ...page(() => import('./admin/MailboxPage'), 'MailboxPage') },
-      {
-        path: 'mailbox/:mailId',
-        ...page(() => import('./admin/MailboxPage'), 'MailPage'),
+        ...page(() => import('./admin/AdminLayout'), 'AdminLayout'),
+        children: [
+          { index: true, element: <Navigate to="users" replace /> },
+          { path: 'users', ...page(() => import('./admin/AdminUsersPage'), 'AdminUsersPage') },
+          {
+            path: 'projects',
+            ...page(() => import('./admin/AdminProjectsPage'), 'AdminProjectsPage'),
+          },
+          { path: 'mailbox', ...page(() => import('./admin/MailboxPage'), 'MailboxPage') },
+          {
+            path: 'mailbox/:mailId',
+            ...page(() => import('./admin/MailboxPage'), 'MailPage'),
+          },
+        ],
       },
     ],
   },

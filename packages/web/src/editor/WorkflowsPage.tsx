@@ -1,12 +1,122 @@
-// Placeholder until F2's screen lands (owned by F2).
+// The project's workflows, and "New workflow": created with a webhook trigger and a first job so
+// the editor opens on something to build on.
+import '../runs/runs.css';
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { api } from '../api/client';
+import { roleAtLeast } from '../api/types';
+import { Button } from '../components/Button';
+import { TextField } from '../components/Field';
+import { useAction, useApi } from '../components/hooks';
 import { PageHeader } from '../components/Layout';
-import { EmptyState } from '../components/States';
+import { EmptyState, ErrorState, Loading, Notice } from '../components/States';
+import { useCurrentProject } from '../projects/current';
+import { formatTime } from '../runs/types';
+import { newEdge, newJob, uuid, type Workflow } from './model';
+
+type Listed = Workflow & { updated_at: string };
 
 export function WorkflowsPage() {
+  const { project } = useCurrentProject();
+  const navigate = useNavigate();
+  const canEdit = roleAtLeast(project.role, 'editor') || project.role === null;
+  const { data, error, loading, reload } = useApi<Listed[]>(
+    `/api/projects/${project.id}/workflows?page_size=100`,
+  );
+  const [name, setName] = useState('');
+  const create = useAction(async (workflowName: string) => {
+    const triggerId = uuid();
+    const job = newJob([]);
+    const created = await api<{ data: Workflow }>(`/api/projects/${project.id}/workflows`, {
+      method: 'POST',
+      body: {
+        name: workflowName,
+        jobs: [job],
+        triggers: [
+          {
+            id: triggerId,
+            type: 'webhook',
+            enabled: true,
+            webhook_reply: 'before_start',
+          },
+        ],
+        edges: [newEdge({ kind: 'trigger', id: triggerId }, job.id)],
+      },
+    });
+    navigate(`/projects/${project.id}/workflows/${created.data.id}`);
+  });
+
   return (
     <>
       <PageHeader title="Workflows" />
-      <EmptyState title="Coming soon." />
+      {canEdit && (
+        <form
+          className="inline-form"
+          aria-label="New workflow"
+          onSubmit={(event) => {
+            event.preventDefault();
+            create.run(name.trim());
+          }}
+        >
+          <TextField
+            label="New workflow name"
+            value={name}
+            onChange={setName}
+            required
+            error={create.fieldError('name')}
+          />
+          <Button type="submit" variant="primary" busy={create.pending}>
+            Create workflow
+          </Button>
+        </form>
+      )}
+      {create.formError && !create.fieldError('name') && <Notice>{create.formError}</Notice>}
+      {loading && !data ? (
+        <Loading label="Loading workflows…" />
+      ) : error || !data ? (
+        <ErrorState error={error} onRetry={reload} />
+      ) : data.length === 0 ? (
+        <EmptyState title="No workflows yet.">
+          {canEdit && <p>Name one above to start building.</p>}
+        </EmptyState>
+      ) : (
+        <table className="table" aria-label="Workflows">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Jobs</th>
+              <th scope="col">Triggers</th>
+              <th scope="col">Last saved</th>
+              <th scope="col">
+                <span className="visually-hidden">History</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.map((workflow) => (
+              <tr key={workflow.id}>
+                <td>
+                  <Link to={`/projects/${project.id}/workflows/${workflow.id}`}>
+                    {workflow.name}
+                  </Link>
+                </td>
+                <td>{workflow.jobs.length}</td>
+                <td>
+                  {workflow.triggers
+                    .map((t) => `${t.type}${t.enabled ? '' : ' (disabled)'}`)
+                    .join(', ') || '—'}
+                </td>
+                <td>{formatTime(workflow.updated_at)}</td>
+                <td>
+                  <Link to={`/projects/${project.id}/history?workflow_id=${workflow.id}`}>
+                    History
+                  </Link>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </>
   );
 }
