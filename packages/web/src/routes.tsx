@@ -99,21 +99,16 @@ const appRoutes: RouteObject[] = [
     path: 'admin',
     element: <RequireSuperuser />,
     children: [
+      { index: true, element: <Navigate to="users" replace /> },
+      { path: 'users', ...page(() => import('./admin/AdminUsersPage'), 'AdminUsersPage') },
       {
-        ...page(() => import('./admin/AdminLayout'), 'AdminLayout'),
-        children: [
-          { index: true, element: <Navigate to="users" replace /> },
-          { path: 'users', ...page(() => import('./admin/AdminUsersPage'), 'AdminUsersPage') },
-          {
-            path: 'projects',
-            ...page(() => import('./admin/AdminProjectsPage'), 'AdminProjectsPage'),
-          },
-          { path: 'mailbox', ...page(() => import('./admin/MailboxPage'), 'MailboxPage') },
-          {
-            path: 'mailbox/:mailId',
-            ...page(() => import('./admin/MailboxPage'), 'MailPage'),
-          },
-        ],
+        path: 'projects',
+        ...page(() => import('./admin/AdminProjectsPage'), 'AdminProjectsPage'),
+      },
+      { path: 'mailbox', ...page(() => import('./admin/MailboxPage'), 'MailboxPage') },
+      {
+        path: 'mailbox/:mailId',
+        ...page(() => import('./admin/MailboxPage'), 'MailPage'),
       },
     ],
   },
