@@ -738,7 +738,7 @@ export const mailMessages = pgTable(
 
 /**
  * Failed runs waiting to be mailed to one opted-in project member (one row per member and run).
- * Rows are claimed by a digest (`claimedAt`) and deleted once its email went out. No foreign key
+ * Rows are claimed by a digest (`claimedAt`) and marked sent once its email went out. No foreign key
  * to the run: retention may delete it before the digest is sent, the alert still stands.
  */
 export const failureAlertQueue = pgTable(
@@ -756,6 +756,8 @@ export const failureAlertQueue = pgTable(
     workflowName: text('workflow_name').notNull(),
     runState: text('run_state').notNull(),
     claimedAt: usec('claimed_at'),
+    /** Set once the email went out; the row is kept a day so a late duplicate event is ignored. */
+    sentAt: usec('sent_at'),
     insertedAt: insertedAt(),
   },
   (t) => [
@@ -763,6 +765,11 @@ export const failureAlertQueue = pgTable(
     uniqueIndex('failure_alert_queue_user_id_run_id_index').on(t.userId, t.runId),
     index('failure_alert_queue_user_id_project_id_index').on(t.userId, t.projectId),
     index('failure_alert_queue_project_id_index').on(t.projectId),
+    // Delivery rounds read only what waits to be sent, and clean up sent rows by age.
+    index('failure_alert_queue_pending_index')
+      .on(t.userId, t.projectId)
+      .where(sql`claimed_at IS NULL`),
+    index('failure_alert_queue_sent_at_index').on(t.sentAt).where(sql`sent_at IS NOT NULL`),
   ],
 );
 
