@@ -99,16 +99,21 @@ const appRoutes: RouteObject[] = [
     path: 'admin',
     element: <RequireSuperuser />,
     children: [
-      { index: true, element: <Navigate to="users" replace /> },
-      { path: 'users', ...page(() => import('./admin/AdminUsersPage'), 'AdminUsersPage') },
       {
-        path: 'projects',
-        ...page(() => import('./admin/AdminProjectsPage'), 'AdminProjectsPage'),
-      },
-      { path: 'mailbox', ...page(() => import('./admin/MailboxPage'), 'MailboxPage') },
-      {
-        path: 'mailbox/:mailId',
-        ...page(() => import('./admin/MailboxPage'), 'MailPage'),
+        ...page(() => import('./admin/AdminLayout'), 'AdminLayout'),
+        children: [
+          { index: true, element: <Navigate to="users" replace /> },
+          { path: 'users', ...page(() => import('./admin/AdminUsersPage'), 'AdminUsersPage') },
+          {
+            path: 'projects',
+            ...page(() => import('./admin/AdminProjectsPage'), 'AdminProjectsPage'),
+          },
+          { path: 'mailbox', ...page(() => import('./admin/MailboxPage'), 'MailboxPage') },
+          {
+            path: 'mailbox/:mailId',
+            ...page(() => import('./admin/MailboxPage'), 'MailPage'),
+          },
+        ],
       },
     ],
   },

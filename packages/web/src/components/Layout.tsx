@@ -1,5 +1,6 @@
 // The frame around every signed-in page: a header with the project switcher, the project's
 // sections when inside one, and the user's menu; then the page.
+import { useEffect, useState } from 'react';
 import { Link, NavLink, Outlet, useMatch, useNavigate } from 'react-router';
 import type { Project } from '../api/types';
 import { useSession } from '../auth/session';
@@ -8,7 +9,16 @@ import { useApi } from './hooks';
 
 export function ProjectSwitcher({ currentId }: { currentId: string | undefined }) {
   const navigate = useNavigate();
-  const { data: projects } = useApi<Project[]>('/api/projects');
+  const { data: projects, reload } = useApi<Project[]>('/api/projects');
+  // A project created (or joined) since the list loaded: load it again once.
+  const missing = Boolean(currentId && projects && !projects.some((p) => p.id === currentId));
+  const [reloadedFor, setReloadedFor] = useState<string | undefined>();
+  useEffect(() => {
+    if (missing && reloadedFor !== currentId) {
+      setReloadedFor(currentId);
+      reload();
+    }
+  }, [missing, reloadedFor, currentId, reload]);
   return (
     <div className="project-switcher">
       <label htmlFor="project-switcher">Project</label>
@@ -47,7 +57,7 @@ export function AppLayout() {
         </Link>
         <ProjectSwitcher currentId={projectId} />
         {projectId && (
-          <nav aria-label="Project" className="project-nav">
+          <nav aria-label="Project sections" className="project-nav">
             <NavLink to={`/projects/${projectId}/workflows`}>Workflows</NavLink>
             <NavLink to={`/projects/${projectId}/history`}>History</NavLink>
             <NavLink to={`/projects/${projectId}/settings`}>Settings</NavLink>

@@ -53,7 +53,10 @@ export interface Action<A extends unknown[], R> {
   reset: () => void;
 }
 
-/** Wraps an async call: resolves to its result, or to undefined after keeping the error. */
+/**
+ * Wraps an async call: resolves to its result, or to undefined after keeping the error. For calls
+ * answering 204, map the result to `true` (`api(...).then(() => true)`) to tell success apart.
+ */
 export function useAction<A extends unknown[], R>(fn: (...args: A) => Promise<R>): Action<A, R> {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);

@@ -1,0 +1,131 @@
+// The app shell in a real browser: the first user signs up (and becomes superuser), creates a
+// project, walks the settings pages, signs out and back in; a viewer sees settings read-only.
+import type { Page } from 'playwright-core';
+import { addMember, createTestUser } from '../../server/src/test-support/actors.js';
+import { type App, startApp } from './support.js';
+
+let app: App;
+beforeAll(async () => {
+  app = await startApp();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+const email = 'ada@example.org';
+const password = 'correct horse battery staple';
+let projectId = '';
+
+async function expectHeading(page: Page, name: string | RegExp) {
+  await page.getByRole('heading', { name, level: 1 }).waitFor();
+}
+
+describe('the web app shell', () => {
+  it('lets the first user sign up, create a project and open every settings page', async () => {
+    const page = await app.newPage();
+    await page.goto(app.url('/'));
+    // Signed out: the app sends us to sign in, which offers sign-up on a fresh instance.
+    await expectHeading(page, 'Sign in');
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await expectHeading(page, 'Create the first account');
+
+    // A weak password is refused with the server's message beside the field.
+    await page.getByLabel('First name').fill('Ada');
+    await page.getByLabel('Last name').fill('Lovelace');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const passwordField = page.getByLabel('Password');
+    await page.locator('.field-error').first().waitFor();
+    expect(await passwordField.getAttribute('aria-invalid')).toBe('true');
+
+    await passwordField.fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expectHeading(page, 'Projects');
+    await page.getByText('You have no projects yet.').waitFor();
+
+    // Create a project: a bad name gets a field error, a good one opens the project.
+    await page.getByRole('button', { name: 'New project' }).click();
+    await page.getByLabel('Name').fill('Not OK!');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByText('may only contain lower-case letters, digits and hyphens').waitFor();
+    await page.getByLabel('Name').fill('patient-sync');
+    await page.getByLabel('Description').fill('Syncs patients');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.waitForURL(/\/projects\/[0-9a-f-]{36}\//);
+    projectId = /\/projects\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+
+    // The switcher knows the project.
+    const switcher = page.getByRole('combobox', { name: 'Project' });
+    await expect.poll(() => switcher.inputValue()).toBe(projectId);
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expectHeading(page, 'Settings · patient-sync');
+    await page.getByLabel('Description').fill('Syncs patients nightly');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+
+    const sections: [string, string | RegExp][] = [
+      ['Members', 'Add a member'],
+      ['Webhook security', 'Webhook auth methods'],
+      ['Data retention', 'Data retention'],
+      ['Notifications', 'Your notifications'],
+      ['Credentials', 'Credentials'],
+    ];
+    for (const [tab, heading] of sections) {
+      await page
+        .getByRole('navigation', { name: 'Settings sections' })
+        .getByRole('link', { name: tab })
+        .click();
+      await page.getByRole('heading', { name: heading, level: 2 }).waitFor();
+      expect(await page.getByRole('alert').count(), tab).toBe(0);
+    }
+    // The member list shows the owner.
+    await page
+      .getByRole('navigation', { name: 'Settings sections' })
+      .getByRole('link', { name: 'Members' })
+      .click();
+    await page.getByRole('cell', { name: email }).waitFor();
+
+    // Sign out, then sign back in and land where we asked to go.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expectHeading(page, 'Sign in');
+    await page.goto(app.url(`/projects/${projectId}/settings/data`));
+    await expectHeading(page, 'Sign in');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('wrong password entirely');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Data retention', level: 2 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/projects/${projectId}/settings/data`);
+  });
+
+  it('shows a viewer the settings read-only', async () => {
+    expect(projectId).not.toBe('');
+    const viewer = await createTestUser(app.server.testDatabase.db, {
+      email: 'viewer@example.org',
+    });
+    await addMember(app.server.testDatabase.db, projectId, viewer.id, 'viewer');
+    const page = await app.pageAs(viewer.id);
+    await page.goto(app.url(`/projects/${projectId}/settings`));
+    await expectHeading(page, 'Settings · patient-sync');
+    await page.getByText('settings are read-only for you').waitFor();
+    expect(await page.getByLabel('Name').isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Save' }).count()).toBe(0);
+
+    const tabs = page.getByRole('navigation', { name: 'Settings sections' });
+    await tabs.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('cell', { name: email }).waitFor();
+    expect(await page.getByRole('form', { name: 'Add a member' }).count()).toBe(0);
+    expect(await page.getByRole('combobox', { name: /Role of/ }).count()).toBe(0);
+
+    await tabs.getByRole('link', { name: 'Data retention' }).click();
+    expect(await page.getByLabel('History retention').isDisabled()).toBe(true);
+
+    // The project's data is theirs to read, but not the instance's administration.
+    await page.goto(app.url('/admin/users'));
+    await page.getByText('Only instance administrators can see this page.').waitFor();
+  });
+});
