@@ -6,7 +6,7 @@ import { type Bus, createBus } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from './db/index.js';
 import { buildApp } from './http/index.js';
-import { createMailer } from './notifications/index.js';
+import { createMailer, startFailureAlerts } from './notifications/index.js';
 import { startLostRunSweeper, startRetentionCleaner } from './runs/index.js';
 import { createVault, type Vault } from './vault/index.js';
 
@@ -61,6 +61,15 @@ export async function startServer({
     });
     // Data retention: every node runs it; an advisory lock makes one of them clean each round.
     const retentionCleaner = startRetentionCleaner({ db: db.db, logger });
+    // Failure alerts: every node queues what it hears on the bus; claimed windows make one node
+    // send each digest.
+    const failureAlerts = startFailureAlerts({
+      db: db.db,
+      bus,
+      mailer,
+      logger,
+      publicUrl: config.http.publicUrl,
+    });
     const runningBus = bus;
     let closing: Promise<void> | undefined;
     return {
@@ -74,6 +83,7 @@ export async function startServer({
           await app.close();
           await lostRunSweeper.stop();
           await retentionCleaner.stop();
+          await failureAlerts.stop();
           await runningBus.close();
           if (!database) await db.close();
         })();

@@ -1,5 +1,19 @@
 // The notifications context: the mailer every other context sends email through, the superuser
 // mailbox of the `local` provider, and failure alerts for project members.
+
+export {
+  composeDigest,
+  DEFAULT_ALERT_INTERVAL_MS,
+  DEFAULT_ALERT_WINDOW_MS,
+  type DeliveryRound,
+  deliverFailureAlerts,
+  FAILURE_ALERT_STATES,
+  type FailureAlertOptions,
+  type FailureAlerts,
+  queueFailureAlerts,
+  type StartFailureAlertsOptions,
+  startFailureAlerts,
+} from './failure-alerts.js';
 export {
   createMailer,
   formatSender,
