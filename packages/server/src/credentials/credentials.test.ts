@@ -315,6 +315,32 @@ describe('sharing', () => {
     );
   });
 
+  it("lets a job use only a project credential of the job's own project", async () => {
+    const elsewhere = await newProject('elsewhere');
+    await addMember(db, elsewhere, owner.id, 'admin');
+    const credential = await create(owner, {
+      name: 'for elsewhere',
+      schema: 'raw',
+      body: {},
+      project_ids: [elsewhere],
+    });
+    const refused = await api(owner, 'POST', `/api/projects/${adminProject}/workflows`, {
+      name: `borrowing ${randomUUID().slice(0, 6)}`,
+      jobs: [
+        {
+          name: 'job',
+          body: 'fn(s => s)',
+          adaptor: '@openfn/language-common@3.3.4',
+          project_credential_id: credential.project_credentials[0].id,
+        },
+      ],
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors['jobs[0].project_credential_id']).toEqual([
+      'must be a credential of this project',
+    ]);
+  });
+
   it('refuses a duplicate name for the same owner', async () => {
     await create(owner, { name: 'twice', schema: 'raw', body: {} });
     const again = await api(owner, 'POST', '/api/credentials', {
