@@ -1,0 +1,208 @@
+// The main path through the product in a real browser, with a real worker process executing the
+// jobs: sign up → create a project → build a two-job workflow with a webhook trigger on the canvas →
+// save → POST to the webhook → the run appears in history by itself and its log streams → open the
+// output dataclip → retry from the second step. Then a viewer finds the same screens read-only.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Locator, Page } from 'playwright-core';
+import { processEnv } from '../../cli/src/test-support/env.js';
+import { addMember, createTestUser } from '../../server/src/test-support/actors.js';
+import { ensureBuilt } from '../../worker/src/test-support/build-packages.js';
+import { type App, startApp } from './support.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLI = join(ROOT, 'packages', 'cli', 'src', 'main.ts');
+
+let app: App;
+let worker: ChildProcess | undefined;
+let workerOutput = '';
+let dataDir = '';
+
+beforeAll(async () => {
+  await ensureBuilt();
+  app = await startApp();
+  dataDir = mkdtempSync(join(tmpdir(), 'lightning-web-e2e-'));
+  const { workers } = app.server.config;
+  worker = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, 'worker'], {
+    cwd: ROOT,
+    env: processEnv({
+      LIGHTNING_DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      WORKER_LIGHTNING_SERVICE_URL: `${app.baseUrl.replace(/^http/, 'ws')}/worker`,
+      WORKER_SECRET: workers.secret!,
+      WORKER_LIGHTNING_PUBLIC_KEY: Buffer.from(workers.lightningPublicKeyPem!).toString('base64'),
+      WORKER_CAPACITY: '2',
+      WORKER_NAME: 'web-e2e',
+      ADAPTORS_PATH: join(ROOT, '.cache', 'adaptors'),
+    }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  worker.stdout!.on('data', (chunk) => (workerOutput += chunk));
+  worker.stderr!.on('data', (chunk) => (workerOutput += chunk));
+}, 180_000);
+
+afterAll(async () => {
+  if (worker && worker.exitCode === null) {
+    const exited = new Promise((resolve) => worker!.once('exit', resolve));
+    worker.kill('SIGTERM');
+    await exited;
+  }
+  await app?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+const email = 'grace@example.org';
+const password = 'correct horse battery staple';
+let projectId = '';
+let workflowUrl = '';
+
+/** Replaces a CodeMirror document with `code` (inserted as text: no auto-closed brackets). */
+async function setCode(page: Page, editor: Locator, code: string) {
+  await editor.locator('.cm-content').click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.insertText(code);
+}
+
+/** Fills the open job panel. */
+async function describeJob(page: Page, name: string, code: string) {
+  const panel = page.getByRole('complementary', { name: 'Selected item' });
+  await panel.getByLabel('Name', { exact: true }).fill(name);
+  await panel.getByLabel('Version').selectOption('3.3.4');
+  await setCode(page, panel.getByTestId('code-editor-job'), code);
+}
+
+describe('building and running a workflow in the browser', () => {
+  it('builds, saves and runs a two-job workflow, watches it live, and retries from the second step', async () => {
+    const page = await app.newPage();
+    // Sign up (the first account of a fresh instance) and create a project.
+    await page.goto(app.url('/sign-up'));
+    await page.getByLabel('First name').fill('Grace');
+    await page.getByLabel('Last name').fill('Hopper');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'New project' }).click();
+    await page.getByLabel('Name').fill('intake');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.waitForURL(/\/projects\/[0-9a-f-]{36}\//);
+    projectId = /\/projects\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+
+    // A new workflow opens in the editor with a webhook trigger and a first job.
+    await page
+      .getByRole('navigation', { name: 'Project' })
+      .getByRole('link', { name: 'Workflows' })
+      .click();
+    await page.getByText('No workflows yet.').waitFor();
+    await page.getByLabel('New workflow name').fill('patients');
+    await page.getByRole('button', { name: 'Create workflow' }).click();
+    await page.getByRole('heading', { name: 'patients', level: 1 }).waitFor();
+    workflowUrl = page.url();
+    const canvas = page.getByTestId('workflow-canvas');
+    await canvas.getByTestId('node-Webhook trigger').waitFor();
+
+    // The first job, selected on the canvas, edited in the side panel — with the adaptor's
+    // functions offered while typing.
+    await canvas.getByTestId('node-Job 1').click();
+    const panel = page.getByRole('complementary', { name: 'Selected item' });
+    const code = panel.getByTestId('code-editor-job');
+    await code.locator('.cm-content').click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('eac');
+    await page.locator('.cm-tooltip-autocomplete').getByText('each').waitFor();
+    await page.keyboard.press('Escape');
+    await describeJob(
+      page,
+      'first',
+      "fn(state => { console.log('first saw', state.data.n); return { ...state, data: { n: state.data.n + 1 } }; });",
+    );
+
+    // A second job after it, from the panel (the keyboard path); the edge it gets is labelled.
+    await panel.getByRole('button', { name: 'Add job after' }).click();
+    await canvas.getByTestId('node-Job 2').waitFor();
+    await describeJob(
+      page,
+      'second',
+      "fn(state => { console.log('second saw', state.data.n); return { ...state, data: { n: state.data.n * 10 } }; });",
+    );
+    await canvas.getByText('On success').waitFor();
+
+    // Keyboard on the canvas: focus the trigger node and select it with Enter.
+    await canvas
+      .getByRole('group', { name: 'Trigger Webhook trigger' })
+      .or(canvas.locator('[aria-label="Trigger Webhook trigger"]'))
+      .first()
+      .focus();
+    await page.keyboard.press('Enter');
+    await panel.getByRole('heading', { name: 'Trigger' }).waitFor();
+    expect(await panel.getByLabel('Enabled').isChecked()).toBe(true);
+
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved (version 2).').waitFor();
+    const webhook = await panel.getByLabel('Webhook URL').inputValue();
+    expect(webhook).toMatch(new RegExp(`^${app.baseUrl}/i/[0-9a-f-]{36}$`));
+
+    // History is open when the webhook is called: the work order appears without a reload.
+    await page.getByRole('link', { name: 'History' }).first().click();
+    await page.getByRole('heading', { name: 'History', level: 1 }).waitFor();
+    await page.getByText('No work orders match.').waitFor();
+    const posted = await fetch(webhook, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ n: 1 }),
+    });
+    expect(posted.status).toBe(200);
+    const { work_order_id: workOrderId } = (await posted.json()) as { work_order_id: string };
+    const row = page.getByTestId(`work-order-${workOrderId}`);
+    await row.waitFor();
+    // …and follows its state as the worker reports it.
+    await row.getByText('success').first().waitFor({ timeout: 120_000 });
+
+    // Into the run inspector: the steps and the whole log.
+    await row.getByRole('button', { name: /Expand work order/ }).click();
+    await row.getByRole('link', { name: /^Run / }).click();
+    await page.getByRole('heading', { name: /^Run [0-9a-f]{8}$/, level: 1 }).waitFor();
+    const log = page.getByTestId('log-lines');
+    await log.getByText('first saw 1').waitFor();
+    await log.getByText('second saw 2').waitFor();
+    const secondStep = page.getByTestId('step-second');
+    await secondStep.getByText('success').waitFor();
+
+    // The second step's output, in the JSON viewer.
+    await secondStep.getByRole('button', { name: 'Output' }).click();
+    const output = page.getByRole('region', { name: 'Output of second (JSON)' });
+    await output.getByText('20', { exact: true }).waitFor();
+
+    // Retry from the second step: a new run that starts there with first's output (n = 2).
+    const firstRunUrl = page.url();
+    await secondStep.getByRole('button', { name: 'Retry from second' }).click();
+    await page.waitForURL((url) => url.toString() !== firstRunUrl && /\/runs\//.test(url.pathname));
+    await page.getByTestId('step-second').getByText('success').waitFor({ timeout: 120_000 });
+    await page.getByTestId('log-lines').getByText('second saw 2').waitFor();
+    expect(await page.getByTestId('log-lines').getByText('first saw 1').count()).toBe(0);
+  }, 300_000);
+
+  it('shows a viewer the editor and history read-only', async () => {
+    expect(projectId).not.toBe('');
+    const db = app.server.testDatabase.db;
+    const viewer = await createTestUser(db, { email: 'viewer@example.org' });
+    await addMember(db, projectId, viewer.id, 'viewer');
+    const page = await app.pageAs(viewer.id);
+    await page.goto(workflowUrl);
+    await page.getByRole('heading', { name: 'patients', level: 1 }).waitFor();
+    await page.getByText('Read only (viewer)').waitFor();
+    expect(await page.getByRole('button', { name: 'Save', exact: true }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Add job' }).count()).toBe(0);
+    const panel = page.getByRole('complementary', { name: 'Selected item' });
+    expect(await panel.getByLabel('Name', { exact: true }).isDisabled()).toBe(true);
+    await panel.getByRole('tab', { name: 'Run' }).click();
+    await panel.getByText('Viewers cannot start runs.').waitFor();
+
+    await page.goto(app.url(`/projects/${projectId}/history`));
+    await page.getByRole('table', { name: 'Work orders' }).waitFor();
+    expect(await page.getByRole('button', { name: /Retry selected/ }).count()).toBe(0);
+  }, 120_000);
+});
