@@ -8,6 +8,7 @@ export {
   auditEventJson,
   type ListAuditEventsOptions,
   listAuditEvents,
+  MAX_AUDIT_PAGE_SIZE,
 } from './list.js';
 export {
   type AuditActorType,
@@ -17,3 +18,4 @@ export {
   isSecretKey,
   recordAuditEvent,
 } from './record.js';
+export { registerAuditRoutes } from './routes.js';

@@ -4,6 +4,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { registerApiTokenRoutes } from '../accounts/api-token-routes.js';
 import { registerAccountRoutes } from '../accounts/index.js';
 import { registerAdaptorRoutes } from '../adaptors/index.js';
+import { registerAdminRoutes } from '../admin/index.js';
+import { registerAuditRoutes } from '../audit/index.js';
 import { registerCredentialRoutes } from '../credentials/index.js';
 import { registerNotificationRoutes } from '../notifications/routes.js';
 import { registerProjectRoutes } from '../projects/routes.js';
@@ -43,6 +45,8 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
   await registerRunRoutes(app, context);
   await registerNotificationRoutes(app, context);
   await registerApiTokenRoutes(app, context);
+  await registerAdminRoutes(app, context);
+  await registerAuditRoutes(app, context);
   await registerManualRunRoutes(app, context);
   await registerAdaptorRoutes(app, context);
   await registerProjectRoutes(app, context);

@@ -1,5 +1,7 @@
 // Every context's route-access rows, concatenated for the route × role matrix. Add a line per file.
 import accounts from './accounts.js';
+import admin from './admin.js';
+import audit from './audit.js';
 import credentials from './credentials.js';
 import editor from './editor.js';
 import live from './live.js';
@@ -18,6 +20,8 @@ export const ROUTE_ACCESS_FILES: Record<string, RouteAccessFile> = {
   workflows,
   runs,
   tokens,
+  admin,
+  audit,
   live,
   editor,
   notifications,
