@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerApiTokenCommand } from './commands/api-tokens.js';
+import { registerCreateUserCommand } from './commands/create-user.js';
 import { registerExecuteCommand } from './commands/execute.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerRotateCommand(program);
   registerExecuteCommand(program);
   registerApiTokenCommand(program);
+  registerCreateUserCommand(program);
 }

@@ -27,4 +27,5 @@ export {
   type UserJson,
   type UserRow,
   userJson,
+  validateNewUser,
 } from './users.js';

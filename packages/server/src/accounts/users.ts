@@ -99,6 +99,17 @@ function isUniqueViolation(error: unknown): boolean {
 
 export const EMAIL_TAKEN = 'has already been taken';
 
+/** The checks of a new user that need no database: fields and password strength (422s). */
+export function validateNewUser(body: unknown): NewUserInput {
+  const input = parseBody(newUserInput, body);
+  assertStrongPassword(input.password, {
+    email: input.email,
+    firstName: input.first_name,
+    lastName: input.last_name,
+  });
+  return input;
+}
+
 /**
  * Validates and inserts a user. `body` is the raw request body (or the CLI's options in the same
  * shape); bad fields, a weak password and a taken email are 422s naming the field.
@@ -108,12 +119,7 @@ export async function createUser(
   body: unknown,
   options: CreateUserOptions = {},
 ): Promise<UserRow> {
-  const input = parseBody(newUserInput, body);
-  assertStrongPassword(input.password, {
-    email: input.email,
-    firstName: input.first_name,
-    lastName: input.last_name,
-  });
+  const input = validateNewUser(body);
   if (await findUserByEmail(db, input.email)) {
     throw new ValidationError('Email has already been taken', { email: [EMAIL_TAKEN] });
   }
