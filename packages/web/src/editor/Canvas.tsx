@@ -16,6 +16,7 @@ import {
   type NodeProps,
   Position,
   ReactFlow,
+  useReactFlow,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useState } from 'react';
@@ -53,6 +54,19 @@ function WorkflowNode({ data, selected }: NodeProps<FlowNode<NodeData>>) {
 }
 
 const nodeTypes = { workflow: WorkflowNode };
+
+/** Refits the view when nodes are added or removed, so a new job is never off-screen. */
+function FitOnChange({ count }: { count: number }) {
+  const { fitView } = useReactFlow();
+  useEffect(() => {
+    if (count === 0) return;
+    const frame = requestAnimationFrame(() => {
+      fitView({ padding: 0.3, maxZoom: 1.2, duration: 150 });
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [count, fitView]);
+  return null;
+}
 
 /** Positions for nodes never placed: the trigger row, then each job one row below its parents. */
 function layout(workflow: Workflow): Map<string, { x: number; y: number }> {
@@ -220,6 +234,7 @@ export function Canvas({
       >
         <Background />
         <Controls showInteractive={false} />
+        <FitOnChange count={nodes.length} />
       </ReactFlow>
     </div>
   );

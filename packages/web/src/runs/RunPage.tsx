@@ -128,33 +128,35 @@ export function RunPage() {
                     <td>
                       {step.error_type ? `${step.error_type}: ${step.error_message ?? ''}` : '—'}
                     </td>
-                    <td className="row-actions">
-                      {step.input_dataclip_id && (
-                        <Button
-                          variant="link"
-                          onClick={() =>
-                            setShown({
-                              id: step.input_dataclip_id!,
-                              title: `Input of ${step.job_name ?? 'step'}`,
-                            })
-                          }
-                        >
-                          Input
-                        </Button>
-                      )}
-                      {step.output_dataclip_id && (
-                        <Button
-                          variant="link"
-                          onClick={() =>
-                            setShown({
-                              id: step.output_dataclip_id!,
-                              title: `Output of ${step.job_name ?? 'step'}`,
-                            })
-                          }
-                        >
-                          Output
-                        </Button>
-                      )}
+                    <td>
+                      <div className="row-actions">
+                        {step.input_dataclip_id && (
+                          <Button
+                            variant="link"
+                            onClick={() =>
+                              setShown({
+                                id: step.input_dataclip_id!,
+                                title: `Input of ${step.job_name ?? 'step'}`,
+                              })
+                            }
+                          >
+                            Input
+                          </Button>
+                        )}
+                        {step.output_dataclip_id && (
+                          <Button
+                            variant="link"
+                            onClick={() =>
+                              setShown({
+                                id: step.output_dataclip_id!,
+                                title: `Output of ${step.job_name ?? 'step'}`,
+                              })
+                            }
+                          >
+                            Output
+                          </Button>
+                        )}
+                      </div>
                     </td>
                     {canRetry && (
                       <td>
