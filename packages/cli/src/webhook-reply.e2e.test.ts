@@ -1,0 +1,179 @@
+// Webhook reply mode `after_completion` with a real server and a real `lightning worker` process:
+// the HTTP request is held until the worker finished the run and answered with the job's
+// `state.webhookResponse`, or with the final state when the job set none. A failed run also mails
+// the project member who opted in to failure alerts (local mail provider, mail_messages).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { and, eq } from 'drizzle-orm';
+import { schema } from '../../server/src/db/index.js';
+import { createTestUser, type TestUser } from '../../server/src/test-support/actors.js';
+import { startTestServer, type TestServer } from '../../server/src/test-support/server.js';
+import { ensureBuilt } from '../../worker/src/test-support/build-packages.js';
+import { processEnv } from './test-support/env.js';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const COMMON = '@openfn/language-common@3.3.4';
+
+let server: TestServer;
+let worker: ChildProcess;
+let workerOutput = '';
+let dataDir: string;
+let watcher: TestUser;
+
+const ids = {
+  project: randomUUID(),
+  workflow: randomUUID(),
+  trigger: randomUUID(),
+  job: randomUUID(),
+};
+
+beforeAll(async () => {
+  await ensureBuilt();
+  server = await startTestServer();
+  const owner = await createTestUser(server.testDatabase.db);
+  const provision = await fetch(`${server.baseUrl}/api/provision`, {
+    method: 'POST',
+    headers: { ...owner.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      id: ids.project,
+      name: 'webhook-reply-e2e',
+      workflows: [
+        {
+          id: ids.workflow,
+          name: 'answers the caller',
+          jobs: [
+            {
+              id: ids.job,
+              name: 'answer',
+              adaptor: COMMON,
+              body: `fn(state => {
+                const { mode, n } = state.data;
+                if (mode === 'fail') throw new Error('refused');
+                if (mode === 'custom') {
+                  return { ...state, data: { n: n + 1 }, webhookResponse: { status: 202, body: { accepted: n, by: 'job' } } };
+                }
+                return { ...state, data: { n: n * 2 } };
+              });`,
+            },
+          ],
+          triggers: [
+            { id: ids.trigger, type: 'webhook', enabled: true, webhook_reply: 'after_completion' },
+          ],
+          edges: [
+            {
+              id: randomUUID(),
+              source_trigger_id: ids.trigger,
+              target_job_id: ids.job,
+              condition_type: 'always',
+            },
+          ],
+        },
+      ],
+    }),
+  });
+  expect(provision.status, await provision.clone().text()).toBe(201);
+  // A viewer who wants failure alerts.
+  watcher = await createTestUser(server.testDatabase.db, { projects: { [ids.project]: 'viewer' } });
+  await server.testDatabase.db
+    .update(schema.projectUsers)
+    .set({ failureAlert: true })
+    .where(
+      and(
+        eq(schema.projectUsers.userId, watcher.id),
+        eq(schema.projectUsers.projectId, ids.project),
+      ),
+    );
+
+  dataDir = mkdtempSync(join(tmpdir(), 'lightning-webhook-reply-e2e-'));
+  worker = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, 'worker'], {
+    cwd: ROOT,
+    env: processEnv({
+      LIGHTNING_DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      WORKER_LIGHTNING_SERVICE_URL: `${server.baseUrl.replace(/^http/, 'ws')}/worker`,
+      WORKER_SECRET: server.config.workers.secret ?? '',
+      WORKER_LIGHTNING_PUBLIC_KEY: Buffer.from(
+        server.config.workers.lightningPublicKeyPem ?? '',
+      ).toString('base64'),
+      WORKER_CAPACITY: '2',
+      WORKER_NAME: 'webhook-reply-e2e',
+      ADAPTORS_PATH: join(ROOT, '.cache', 'adaptors'),
+    }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  worker.stdout?.on('data', (chunk) => {
+    workerOutput += chunk;
+  });
+  worker.stderr?.on('data', (chunk) => {
+    workerOutput += chunk;
+  });
+}, 180_000);
+
+afterAll(async () => {
+  if (worker && worker.exitCode === null) {
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGTERM');
+    await exited;
+  }
+  await server?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Posts to the webhook and waits for the answer, which comes only once the run has finished. */
+async function call(data: Record<string, unknown>) {
+  const response = await fetch(`${server.baseUrl}/i/${ids.trigger}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(data),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined, text };
+}
+
+describe('webhook reply after completion, with a real worker', () => {
+  it("answers with the job's state.webhookResponse status and body", async () => {
+    const reply = await call({ mode: 'custom', n: 5 });
+    expect(reply.status, `${reply.text}\n${workerOutput.slice(-2000)}`).toBe(202);
+    expect(reply.body).toEqual({ accepted: 5, by: 'job' });
+  }, 120_000);
+
+  it('answers 201 with the final state when the job set no webhookResponse', async () => {
+    const reply = await call({ mode: 'plain', n: 21 });
+    expect(reply.status, `${reply.text}\n${workerOutput.slice(-2000)}`).toBe(201);
+    const body = reply.body as { data: { data: unknown }; meta: Record<string, unknown> };
+    expect(body.data.data).toEqual({ n: 42 });
+    expect(body.meta).toMatchObject({ state: 'success', run_id: expect.any(String) });
+    // The run really was executed by the worker process and is finished in the database.
+    const [run] = await server.testDatabase.db
+      .select()
+      .from(schema.runs)
+      .where(eq(schema.runs.id, body.meta.run_id as string));
+    expect(run).toMatchObject({ state: 'success', workerName: 'webhook-reply-e2e' });
+  }, 120_000);
+
+  it('answers 500 without the state when the run failed, and alerts the opted-in member', async () => {
+    const reply = await call({ mode: 'fail', n: 1 });
+    expect(reply.status, `${reply.text}\n${workerOutput.slice(-2000)}`).toBe(500);
+    const body = reply.body as { error: string; meta: { state: string; run_id: string } };
+    expect(body).toMatchObject({ error: 'run_failed', meta: { state: 'failed' } });
+    expect(reply.text).not.toContain('refused');
+
+    // The failure alert is sent promptly (first failure of the window); wait for it to be kept.
+    let mail: (typeof schema.mailMessages.$inferSelect)[] = [];
+    for (let i = 0; i < 300 && mail.length === 0; i++) {
+      mail = await server.testDatabase.db
+        .select()
+        .from(schema.mailMessages)
+        .where(eq(schema.mailMessages.recipient, watcher.email));
+      if (mail.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(mail).toHaveLength(1);
+    expect(mail[0]?.subject).toBe('A run failed in webhook-reply-e2e');
+    expect(mail[0]?.text).toContain(`/projects/${ids.project}/runs/${body.meta.run_id}`);
+  }, 120_000);
+});
