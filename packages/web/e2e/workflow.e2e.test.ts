@@ -2,56 +2,21 @@
 // jobs: sign up → create a project → build a two-job workflow with a webhook trigger on the canvas →
 // save → POST to the webhook → the run appears in history by itself and its log streams → open the
 // output dataclip → retry from the second step. Then a viewer finds the same screens read-only.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
-import { processEnv } from '../../cli/src/test-support/env.js';
 import { addMember, createTestUser } from '../../server/src/test-support/actors.js';
-import { ensureBuilt } from '../../worker/src/test-support/build-packages.js';
-import { type App, startApp } from './support.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = join(ROOT, 'packages', 'cli', 'src', 'main.ts');
+import { type App, startApp, startWorker, type Worker } from './support.js';
 
 let app: App;
-let worker: ChildProcess | undefined;
-let workerOutput = '';
-let dataDir = '';
+let worker: Worker | undefined;
 
 beforeAll(async () => {
-  await ensureBuilt();
   app = await startApp();
-  dataDir = mkdtempSync(join(tmpdir(), 'lightning-web-e2e-'));
-  const { workers } = app.server.config;
-  worker = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, 'worker'], {
-    cwd: ROOT,
-    env: processEnv({
-      LIGHTNING_DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      WORKER_LIGHTNING_SERVICE_URL: `${app.baseUrl.replace(/^http/, 'ws')}/worker`,
-      WORKER_SECRET: workers.secret!,
-      WORKER_LIGHTNING_PUBLIC_KEY: Buffer.from(workers.lightningPublicKeyPem!).toString('base64'),
-      WORKER_CAPACITY: '2',
-      WORKER_NAME: 'web-e2e',
-      ADAPTORS_PATH: join(ROOT, '.cache', 'adaptors'),
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  worker.stdout!.on('data', (chunk) => (workerOutput += chunk));
-  worker.stderr!.on('data', (chunk) => (workerOutput += chunk));
+  worker = await startWorker(app);
 }, 180_000);
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((resolve) => worker!.once('exit', resolve));
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await app?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 const email = 'grace@example.org';
