@@ -284,7 +284,7 @@ export async function transferCredential(
   actor: Actor,
   id: string,
   { email }: { email: string },
-): Promise<CredentialView> {
+): Promise<TransferredCredential> {
   const { db } = deps;
   const row = await loadForWriting(db, actor, id);
   const [target] = await db
@@ -328,8 +328,14 @@ export async function transferCredential(
       changes: { before: { owner_id: row.userId }, after: { owner_id: target.id } },
     });
   });
-  return getCredential(deps, actor, id);
+  // The former owner may no longer be able to read the credential: answer with what changed.
+  return { id, name: row.name, schema: row.schema, owner_id: target.id, owner_email: target.email };
 }
+
+export type TransferredCredential = Pick<
+  CredentialView,
+  'id' | 'name' | 'schema' | 'owner_id' | 'owner_email'
+>;
 
 /** Shares the credential with a project: its owner does it, and must be an admin there. */
 export async function shareCredential(
