@@ -47,6 +47,16 @@ const signInWithPassword = async () => {
 let secret: string;
 let backupCodes: string[];
 
+/**
+ * The code an authenticator app shows for `secret`. A code is accepted once per 30-second step;
+ * tests that sign in several times within one step stand for later steps by forgetting the last
+ * accepted one (rather than waiting for the clock).
+ */
+async function nextCode(totpSecret: string): Promise<string> {
+  await server.testDatabase.db.update(schema.userTotps).set({ lastUsedStep: null });
+  return generate({ secret: totpSecret });
+}
+
 describe('MFA', () => {
   it('enrols with a QR code and a code from the secret, and hands out ten backup codes', async () => {
     const { browser } = await signInWithPassword();
@@ -69,7 +79,7 @@ describe('MFA', () => {
       code: ['is required'],
     });
 
-    const enabled = await browser.post('/api/me/mfa/enable', { code: await generate({ secret }) });
+    const enabled = await browser.post('/api/me/mfa/enable', { code: await nextCode(secret) });
     expect(enabled.status).toBe(200);
     backupCodes = enabled.body.data.backup_codes;
     secrets.push(...backupCodes);
@@ -94,16 +104,26 @@ describe('MFA', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.body).toEqual({ error: 'Invalid code' });
 
-    const done = await browser.post('/api/session/mfa', { code: await generate({ secret }) });
+    const done = await browser.post('/api/session/mfa', { code: await nextCode(secret) });
     expect(done.status).toBe(200);
     expect(done.body.data.user.email).toBe(EMAIL);
     expect(browser.cookies.has('lightning_mfa')).toBe(false);
     cookieToken(browser, 'lightning_session');
     expect((await browser.get('/api/me')).status).toBe(200);
     // The challenge is spent with the sign-in.
-    expect(
-      (await browser.post('/api/session/mfa', { code: await generate({ secret }) })).status,
-    ).toBe(401);
+    expect((await browser.post('/api/session/mfa', { code: await nextCode(secret) })).status).toBe(
+      401,
+    );
+  });
+
+  it('refuses a TOTP code that was already used (replay)', async () => {
+    const code = await nextCode(secret);
+    const first = await signInWithPassword();
+    expect((await first.browser.post('/api/session/mfa', { code })).status).toBe(200);
+    const second = await signInWithPassword();
+    const replayed = await second.browser.post('/api/session/mfa', { code });
+    expect(replayed.status).toBe(401);
+    expect(replayed.body).toEqual({ error: 'Invalid code' });
   });
 
   it('accepts a backup code once; its second use is refused', async () => {
@@ -139,11 +159,11 @@ describe('MFA', () => {
 
   it('renews backup codes and disables MFA only with a valid code', async () => {
     const { browser } = await signInWithPassword();
-    await browser.post('/api/session/mfa', { code: await generate({ secret }) });
+    await browser.post('/api/session/mfa', { code: await nextCode(secret) });
 
     expect((await browser.post('/api/me/mfa/backup_codes', { code: '000000' })).status).toBe(422);
     const renewed = await browser.post('/api/me/mfa/backup_codes', {
-      code: await generate({ secret }),
+      code: await nextCode(secret),
     });
     expect(renewed.status).toBe(200);
     const fresh: string[] = renewed.body.data.backup_codes;
@@ -156,7 +176,7 @@ describe('MFA', () => {
     ).toBe(401);
 
     expect((await browser.delete('/api/me/mfa', { code: '000000' })).status).toBe(422);
-    expect((await browser.delete('/api/me/mfa', { code: await generate({ secret }) })).status).toBe(
+    expect((await browser.delete('/api/me/mfa', { code: await nextCode(secret) })).status).toBe(
       204,
     );
     expect((await browser.get('/api/me')).body.data.mfa_enabled).toBe(false);
@@ -174,7 +194,7 @@ describe('MFA', () => {
     const setup = await browser.post('/api/me/mfa/setup');
     secrets.push(setup.body.data.secret);
     const enabled = await browser.post('/api/me/mfa/enable', {
-      code: await generate({ secret: setup.body.data.secret }),
+      code: await nextCode(setup.body.data.secret),
     });
     secrets.push(...enabled.body.data.backup_codes);
     const second = await signInWithPassword();

@@ -41,7 +41,7 @@ export async function startMfaSetup(
     .values({ userId: user.id, secret: encrypted })
     .onConflictDoUpdate({
       target: schema.userTotps.userId,
-      set: { secret: encrypted, updatedAt: sql`now()` },
+      set: { secret: encrypted, lastUsedStep: null, updatedAt: sql`now()` },
     });
   const uri = generateURI({ issuer: TOTP_ISSUER, label: user.email, secret });
   const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
@@ -57,7 +57,11 @@ async function storedSecret(db: Database, vault: Vault, userId: string): Promise
   return row ? vault.decryptString(row.secret) : null;
 }
 
-/** True when `code` is the current TOTP code of the user's secret (one 30 s step of clock drift allowed). */
+/**
+ * True when `code` is the current TOTP code of the user's secret (one 30 s step of clock drift
+ * allowed) and no code of the same or a later step was accepted before: a code seen over someone's
+ * shoulder cannot be replayed within its validity window.
+ */
 export async function verifyTotpCode(
   db: Database,
   vault: Vault,
@@ -69,7 +73,20 @@ export async function verifyTotpCode(
   const secret = await storedSecret(db, vault, userId);
   if (!secret) return false;
   const result = await verify({ secret, token: normalized, epochTolerance: 30 });
-  return result.valid;
+  if (!result.valid || !('timeStep' in result)) return false;
+  const step = result.timeStep;
+  // The check and the record are one statement, so two requests with one code cannot both pass.
+  const recorded = await db
+    .update(schema.userTotps)
+    .set({ lastUsedStep: step })
+    .where(
+      and(
+        eq(schema.userTotps.userId, userId),
+        sql`(${schema.userTotps.lastUsedStep} IS NULL OR ${schema.userTotps.lastUsedStep} < ${step})`,
+      ),
+    )
+    .returning({ id: schema.userTotps.id });
+  return recorded.length === 1;
 }
 
 function newBackupCode(): string {

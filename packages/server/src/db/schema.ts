@@ -8,6 +8,7 @@
 // Encrypted columns are `bytea` holding vault ciphertext (see vault/).
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   customType,
@@ -80,6 +81,8 @@ export const userTotps = pgTable('user_totps', {
     .unique()
     .references(() => users.id, { onDelete: 'cascade' }),
   secret: bytea('secret').notNull(),
+  /** The 30-second step of the last accepted code: a code is accepted once, never replayed. */
+  lastUsedStep: bigint('last_used_step', { mode: 'number' }),
   insertedAt: insertedAt(),
   updatedAt: updatedAt(),
 });

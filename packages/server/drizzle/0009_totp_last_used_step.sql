@@ -1,0 +1,1 @@
+ALTER TABLE "user_totps" ADD COLUMN "last_used_step" bigint;
