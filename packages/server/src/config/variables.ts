@@ -305,7 +305,7 @@ export const variables = {
   SCHEMAS_PATH: v(
     'Credentials',
     '(bundled schemas)',
-    'Directory of credential JSON schemas that provide forms for adaptors.',
+    'Directory of extra credential JSON schemas (<name>.json), added to the shipped http, dhis2, postgresql, salesforce, googlesheets and raw; a file with a shipped name replaces it.',
   ),
 
   // Clustering
