@@ -793,3 +793,29 @@ export const failureAlertWindows = pgTable(
     index('failure_alert_windows_project_id_index').on(t.projectId),
   ],
 );
+
+export const PROJECT_DIGESTS = ['daily', 'weekly', 'monthly'] as const;
+
+/**
+ * Periodic project digests (`project_users.digest`) claimed for sending: one row per member,
+ * project and period, inserted by the node that sends it, so no digest goes out twice.
+ */
+export const projectDigestDeliveries = pgTable(
+  'project_digest_deliveries',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    digest: text('digest').$type<(typeof PROJECT_DIGESTS)[number]>().notNull(),
+    /** The end of the period the digest covers (e.g. 10:00 UTC of the day it is sent). */
+    periodEnd: usec('period_end').notNull(),
+    insertedAt: insertedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.projectId, t.digest, t.periodEnd] }),
+    index('project_digest_deliveries_project_id_index').on(t.projectId),
+  ],
+);
