@@ -198,6 +198,31 @@ describe('with sign-up allowed (the default)', () => {
     expect((await tablet.delete('/api/sessions')).status).toBe(401);
   });
 
+  it('ends sessions after 60 days, and tidies expired tokens away at the next sign-in', async () => {
+    const browser = new Browser(server.baseUrl);
+    await browser.post('/api/session', { email: 'second@example.com', password: PASSWORD });
+    const db = server.testDatabase.db;
+    const [user] = await db
+      .select()
+      .from(schema.users)
+      .where(eq(schema.users.email, 'second@example.com'));
+    await db
+      .update(schema.userTokens)
+      .set({ insertedAt: sql`now() - interval '61 days'` })
+      .where(eq(schema.userTokens.userId, user!.id));
+    expect((await browser.get('/api/me')).status).toBe(401);
+
+    await new Browser(server.baseUrl).post('/api/session', {
+      email: 'second@example.com',
+      password: PASSWORD,
+    });
+    const left = await db
+      .select({ insertedAt: schema.userTokens.insertedAt })
+      .from(schema.userTokens)
+      .where(eq(schema.userTokens.userId, user!.id));
+    expect(left).toHaveLength(1);
+  });
+
   it('ignores a forged session cookie', async () => {
     const browser = new Browser(server.baseUrl);
     browser.cookies.set('lightning_session', 'made-up.signature');

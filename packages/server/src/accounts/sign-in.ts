@@ -1,16 +1,23 @@
 // Checking a password at sign-in, with the lockout against guessing. Every way of failing — unknown
 // email, wrong password, locked or disabled account — does the same work (one argon2 verification)
 // and gets the same answer, so neither the message nor the timing tells which one it was.
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAuditEvent } from '../audit/index.js';
 import type { Database } from '../db/index.js';
 import { schema } from '../db/index.js';
+import { SESSION_MAX_AGE_SECONDS } from '../http/auth.js';
 import { UnauthorizedError } from '../http/errors.js';
 import type { Vault } from '../vault/index.js';
+import {
+  CHANGE_EMAIL_MAX_AGE_SECONDS,
+  CONFIRM_MAX_AGE_SECONDS,
+  RESET_PASSWORD_MAX_AGE_SECONDS,
+} from './email-flows.js';
 import { emailField, parseBody, passwordField } from './input.js';
 import { useBackupCode, verifyTotpCode } from './mfa.js';
 import { verifyPassword } from './passwords.js';
+import { MFA_PENDING_SECONDS } from './session-cookie.js';
 import { findUserByEmail, getUser, type UserRow } from './users.js';
 
 /** Consecutive failures (passwords or MFA codes) that lock an account … */
@@ -108,13 +115,14 @@ export async function signIn(
   return { kind: 'signed_in', user };
 }
 
-/** Clears the failure count and records the sign-in. */
+/** Clears the failure count, tidies the user's expired tokens and records the sign-in. */
 export async function completeSignIn(
   db: Database,
   userId: string,
   method: 'password' | 'totp' | 'backup_code',
 ): Promise<void> {
   await clearFailures(db, userId);
+  await deleteExpiredTokens(db, userId);
   await recordAuditEvent(db, {
     event: 'login',
     itemType: 'user',
@@ -166,4 +174,21 @@ export async function verifySecondFactor(
     throw new UnauthorizedError(INVALID_MFA_CODE);
   }
   return input.code !== undefined ? 'totp' : 'backup_code';
+}
+
+/**
+ * Expired tokens no longer work (every lookup checks the age); this removes their rows so they do
+ * not pile up. Done per user at sign-in, which is when a user's new tokens are made.
+ */
+async function deleteExpiredTokens(db: Database, userId: string): Promise<void> {
+  const expired = (context: string, seconds: number) =>
+    sql`(${schema.userTokens.context} = ${context} AND ${schema.userTokens.insertedAt} < now() - make_interval(secs => ${seconds}))`;
+  await db.delete(schema.userTokens).where(
+    and(
+      eq(schema.userTokens.userId, userId),
+      sql`(${expired('session', SESSION_MAX_AGE_SECONDS)} OR ${expired('mfa_pending', MFA_PENDING_SECONDS)}
+          OR ${expired('confirm', CONFIRM_MAX_AGE_SECONDS)} OR ${expired('reset_password', RESET_PASSWORD_MAX_AGE_SECONDS)}
+          OR (${schema.userTokens.context} LIKE 'change:%' AND ${schema.userTokens.insertedAt} < now() - make_interval(secs => ${CHANGE_EMAIL_MAX_AGE_SECONDS})))`,
+    ),
+  );
 }
