@@ -2,7 +2,10 @@
 // jobs: sign up → create a project → build a two-job workflow with a webhook trigger on the canvas →
 // save → POST to the webhook → the run appears in history by itself and its log streams → open the
 // output dataclip → retry from the second step. Then a viewer finds the same screens read-only.
+
+import { eq } from 'drizzle-orm';
 import type { Locator, Page } from 'playwright-core';
+import { schema } from '../../server/src/db/index.js';
 import { addMember, createTestUser } from '../../server/src/test-support/actors.js';
 import { type App, startApp, startWorker, type Worker } from './support.js';
 
@@ -150,6 +153,79 @@ describe('building and running a workflow in the browser', () => {
     expect(await page.getByTestId('log-lines').getByText('first saw 1').count()).toBe(0);
   }, 300_000);
 
+  it('puts validation errors on their node, detects a conflicting save, retries in bulk and pages a large input', async () => {
+    expect(projectId).not.toBe('');
+    const db = app.server.testDatabase.db;
+    const [grace] = await db.select().from(schema.users).where(eq(schema.users.email, email));
+    const page = await app.pageAs(grace!.id);
+    await page.goto(workflowUrl);
+    await page.getByRole('heading', { name: 'patients', level: 1 }).waitFor();
+    const canvas = page.getByTestId('workflow-canvas');
+    const panel = page.getByRole('complementary', { name: 'Selected item' });
+
+    // A name the server refuses: the error is on the node and beside the field.
+    await canvas.getByTestId('node-second').click();
+    await panel.getByLabel('Name', { exact: true }).fill('bad/name');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await canvas.getByTestId('node-bad/name').getByText('has errors').waitFor();
+    await panel.getByText('may contain only letters, digits, spaces').waitFor();
+    expect(await panel.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe(
+      'true',
+    );
+
+    // Someone else saves meanwhile: our save is refused, said so, and Reload shows their version.
+    const other = await createTestUser(db, { projects: { [projectId]: 'editor' } });
+    const workflowId = /\/workflows\/([0-9a-f-]{36})/.exec(workflowUrl)![1]!;
+    const read = await fetch(app.url(`/api/workflows/${workflowId}`), { headers: other.headers });
+    const { data: current } = (await read.json()) as { data: { jobs: { body: string }[] } };
+    current.jobs[0]!.body = `// edited elsewhere\n${current.jobs[0]!.body}`;
+    const theirs = await fetch(app.url(`/api/workflows/${workflowId}`), {
+      method: 'PUT',
+      headers: { ...other.headers, 'content-type': 'application/json' },
+      body: JSON.stringify(current),
+    });
+    expect(theirs.status).toBe(200);
+    await panel.getByLabel('Name', { exact: true }).fill('second step');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Someone else saved this workflow while you were editing').waitFor();
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await page.getByText('Version 3').waitFor();
+    await canvas.getByTestId('node-second').waitFor();
+
+    // History: retry a work order picked by its checkbox.
+    await page
+      .getByRole('navigation', { name: 'Project' })
+      .getByRole('link', { name: 'History' })
+      .click();
+    const table = page.getByRole('table', { name: 'Work orders' });
+    await table.waitFor();
+    await table
+      .getByRole('checkbox', { name: /^Select work order/ })
+      .first()
+      .check();
+    await page.getByRole('button', { name: 'Retry selected (1)' }).click();
+    await page.getByText('Retried 1 work order.').waitFor();
+
+    // A large input arrives live and opens a page at a time.
+    const webhook = app.url(`/i/${await triggerId(workflowId, other.headers)}`);
+    const items = Array.from({ length: 2_500 }, (_, i) => ({ i, name: `item ${i}` }));
+    const posted = await fetch(webhook, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ n: 5, items }),
+    });
+    const { work_order_id: workOrderId } = (await posted.json()) as { work_order_id: string };
+    const row = page.getByTestId(`work-order-${workOrderId}`);
+    await row.getByText('success').first().waitFor({ timeout: 120_000 });
+    await row.getByRole('button', { name: /Expand work order/ }).click();
+    await row.getByRole('link', { name: /^Run / }).click();
+    await page.getByTestId('step-first').getByRole('button', { name: 'Input' }).click();
+    const input = page.getByRole('region', { name: 'Input of first (JSON)' });
+    await input.getByRole('button', { name: 'Expand items' }).click();
+    await input.getByRole('button', { name: 'Show 100 more of 2400' }).waitFor();
+    expect(await input.locator('.json-row').count()).toBeLessThan(200);
+  }, 240_000);
+
   it('shows a viewer the editor and history read-only', async () => {
     expect(projectId).not.toBe('');
     const db = app.server.testDatabase.db;
@@ -171,3 +247,9 @@ describe('building and running a workflow in the browser', () => {
     expect(await page.getByRole('button', { name: /Retry selected/ }).count()).toBe(0);
   }, 120_000);
 });
+
+async function triggerId(workflowId: string, headers: Record<string, string>): Promise<string> {
+  const response = await fetch(app.url(`/api/workflows/${workflowId}`), { headers });
+  const { data } = (await response.json()) as { data: { triggers: { id: string }[] } };
+  return data.triggers[0]!.id;
+}

@@ -265,7 +265,7 @@ function TokensSection() {
           </tbody>
         </table>
       )}
-      <form onSubmit={onSubmit} noValidate aria-label="New API token" className="form-row">
+      <form onSubmit={onSubmit} noValidate aria-label="New API token" className="inline-form">
         <TextField
           label="Token name"
           value={name}
@@ -273,11 +273,9 @@ function TokensSection() {
           error={create.fieldError('name') ?? create.formError}
           required
         />
-        <div className="field">
-          <Button type="submit" variant="primary" busy={create.pending}>
-            Create token
-          </Button>
-        </div>
+        <Button type="submit" variant="primary" busy={create.pending}>
+          Create token
+        </Button>
       </form>
     </section>
   );
