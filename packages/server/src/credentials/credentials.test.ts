@@ -122,7 +122,7 @@ describe('credential schemas', () => {
       body: '{"token": ',
     });
     expect(text.status).toBe(422);
-    expect(text.body.errors.body[0]).toMatch(/^is not valid JSON/);
+    expect(text.body.errors.body).toEqual(['is not valid JSON']);
     const list = await api(owner, 'POST', '/api/credentials', {
       name: 'list',
       schema: 'raw',
@@ -339,6 +339,22 @@ describe('sharing', () => {
     expect(refused.body.errors['jobs[0].project_credential_id']).toEqual([
       'must be a credential of this project',
     ]);
+  });
+
+  it('lists for a superuser every shared credential, masked, but not unshared ones of others', async () => {
+    const shared = await create(owner, {
+      name: 'shared for superuser',
+      schema: 'dhis2',
+      body: dhis2('superuser-cannot-read'),
+      project_ids: [adminProject],
+    });
+    const unshared = await create(owner, { name: 'private one', schema: 'raw', body: {} });
+    const superuser = await createTestUser(db, { superuser: true });
+    const listed = await api(superuser, 'GET', '/api/credentials');
+    const ids = listed.body.data.map((item: Json) => item.id);
+    expect(ids).toContain(shared.id);
+    expect(ids).not.toContain(unshared.id);
+    expect(JSON.stringify(listed.body)).not.toContain('superuser-cannot-read');
   });
 
   it('refuses a duplicate name for the same owner', async () => {

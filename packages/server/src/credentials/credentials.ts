@@ -1,7 +1,7 @@
 // Credentials: owned by a user, body encrypted by the vault, shared with projects through project
 // credentials (which jobs point at). Only the owner (or a superuser) sees the body — masked — and
 // changes it; members of a project it is shared with see its name, schema and owner.
-import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import { recordAuditEvent } from '../audit/index.js';
 import { type Database, queryRows, schema } from '../db/index.js';
 import type { Actor } from '../http/auth.js';
@@ -69,9 +69,10 @@ export async function listCredentials(
 ): Promise<CredentialView[]> {
   const { db } = deps;
   const visible = await visibleProjectIds(db, actor);
+  // A superuser sees every shared credential; an unshared one stays its owner's business.
   const sharedWithVisible =
     visible === 'all'
-      ? sql`true`
+      ? isNotNull(projectCredentials.id)
       : visible.length === 0
         ? sql`false`
         : inArray(projectCredentials.projectId, visible);
