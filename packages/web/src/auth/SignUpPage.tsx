@@ -1,6 +1,6 @@
 // Sign up. Hidden when the instance disallows it — except on a fresh instance, whose first user
 // becomes its superuser.
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { Link, Navigate, useNavigate } from 'react-router';
 import { api } from '../api/client';
 import type { Data, User } from '../api/types';
@@ -16,7 +16,9 @@ interface RegisterAnswer extends Data<{ user: User } | User> {
 }
 
 export function SignUpPage() {
-  const { user, instance, setUser } = useSession();
+  const { user, instance, setUser, refreshInstance } = useSession();
+  // Whether sign-up is open (or this is the first user) may have changed since the app loaded.
+  useEffect(() => refreshInstance(), [refreshInstance]);
   const navigate = useNavigate();
   const [firstName, setFirstName] = useState('');
   const [lastName, setLastName] = useState('');

@@ -17,6 +17,8 @@ export interface Session {
   user: User | null | undefined;
   instance: Instance | null;
   refresh: () => Promise<User | null>;
+  /** Reload the instance facts (after the first user signed up, `has_users` changed). */
+  refreshInstance: () => void;
   setUser: (user: User | null) => void;
   signOut: () => Promise<void>;
 }
@@ -43,21 +45,26 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return me;
   }, []);
 
-  useEffect(() => {
-    void refresh();
+  const refreshInstance = useCallback(() => {
     api<Data<Instance>>('/api/instance', { allowUnauthorized: true })
       .then((body) => setInstance(body.data))
       .catch(() => setInstance(null));
-  }, [refresh]);
+  }, []);
+
+  useEffect(() => {
+    void refresh();
+    refreshInstance();
+  }, [refresh, refreshInstance]);
 
   const signOut = useCallback(async () => {
     await api('/api/session', { method: 'DELETE', allowUnauthorized: true }).catch(() => undefined);
     setUser(null);
-  }, []);
+    refreshInstance();
+  }, [refreshInstance]);
 
   const value = useMemo(
-    () => ({ user, instance, refresh, setUser, signOut }),
-    [user, instance, refresh, signOut],
+    () => ({ user, instance, refresh, refreshInstance, setUser, signOut }),
+    [user, instance, refresh, refreshInstance, signOut],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
