@@ -4,6 +4,7 @@ import { registerCreateUserCommand } from './commands/create-user.js';
 import { registerExecuteCommand } from './commands/execute.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerResetDemoCommand } from './commands/reset-demo.js';
 import { registerRotateCommand } from './commands/rotate.js';
 import { registerServerCommands } from './commands/server.js';
 
@@ -15,5 +16,6 @@ export function registerCommands(program: Command): void {
   registerRotateCommand(program);
   registerExecuteCommand(program);
   registerApiTokenCommand(program);
+  registerResetDemoCommand(program);
   registerCreateUserCommand(program);
 }
