@@ -221,7 +221,9 @@ describe('building and running a workflow in the browser', () => {
     await row.getByRole('link', { name: /^Run / }).click();
     await page.getByTestId('step-first').getByRole('button', { name: 'Input' }).click();
     const input = page.getByRole('region', { name: 'Input of first (JSON)' });
-    await input.getByRole('button', { name: 'Expand items' }).click();
+    const itemsToggle = input.getByRole('button', { name: /^(Expand|Collapse) items$/ });
+    await itemsToggle.waitFor();
+    if ((await itemsToggle.getAttribute('aria-expanded')) !== 'true') await itemsToggle.click();
     await input.getByRole('button', { name: 'Show 100 more of 2400' }).waitFor();
     expect(await input.locator('.json-row').count()).toBeLessThan(200);
   }, 240_000);
