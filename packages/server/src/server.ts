@@ -6,7 +6,7 @@ import { type Bus, createBus } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from './db/index.js';
 import { buildApp } from './http/index.js';
-import { createMailer, startFailureAlerts } from './notifications/index.js';
+import { createMailer, startFailureAlerts, startProjectDigests } from './notifications/index.js';
 import { startLostRunSweeper, startRetentionCleaner } from './runs/index.js';
 import { createVault, type Vault } from './vault/index.js';
 
@@ -70,6 +70,13 @@ export async function startServer({
       logger,
       publicUrl: config.http.publicUrl,
     });
+    // Daily/weekly/monthly project digests: every node checks, a claimed row makes one send each.
+    const projectDigests = startProjectDigests({
+      db: db.db,
+      mailer,
+      logger,
+      publicUrl: config.http.publicUrl,
+    });
     const runningBus = bus;
     let closing: Promise<void> | undefined;
     return {
@@ -84,6 +91,7 @@ export async function startServer({
           await lostRunSweeper.stop();
           await retentionCleaner.stop();
           await failureAlerts.stop();
+          await projectDigests.stop();
           await runningBus.close();
           if (!database) await db.close();
         })();

@@ -2,6 +2,16 @@
 // mailbox of the `local` provider, and failure alerts for project members.
 
 export {
+  composeProjectDigest,
+  DEFAULT_DIGEST_INTERVAL_MS,
+  type DigestKind,
+  digestPeriod,
+  type ProjectDigestOptions,
+  type ProjectDigests,
+  sendProjectDigests,
+  startProjectDigests,
+} from './digests.js';
+export {
   composeDigest,
   DEFAULT_ALERT_INTERVAL_MS,
   DEFAULT_ALERT_WINDOW_MS,

@@ -59,3 +59,4 @@ export {
   retryWorkOrders,
 } from './retry.js';
 export { getDataclip, getRun, listLogLines } from './show.js';
+export { summarizeProjectActivity, type WorkflowActivity } from './summary.js';
