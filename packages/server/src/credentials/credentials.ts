@@ -89,7 +89,11 @@ export async function listCredentials(
       ids.map((row) => row.id),
     ),
   );
-  return Promise.all(rows.map((row) => toView(deps, actor, row, visible)));
+  const links = await linksOf(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => toView(deps, actor, row, visible, links.get(row.id) ?? []));
 }
 
 export async function getCredential(
@@ -98,7 +102,8 @@ export async function getCredential(
   id: string,
 ): Promise<CredentialView> {
   const row = await loadForReading(deps.db, actor, id);
-  return toView(deps, actor, row, await visibleProjectIds(deps.db, actor));
+  const links = await linksOf(deps.db, [id]);
+  return toView(deps, actor, row, await visibleProjectIds(deps.db, actor), links.get(id) ?? []);
 }
 
 export interface ProjectCredential {
@@ -518,18 +523,35 @@ async function selectCredentials(
   return rows.map((row) => ({ ...row.credential, ownerEmail: row.ownerEmail }));
 }
 
-async function toView(
+/** The project credentials of each credential, in the order they were shared. */
+async function linksOf(
+  db: Database,
+  credentialIds: string[],
+): Promise<Map<string, ProjectCredentialLink[]>> {
+  const rows = await db
+    .select({
+      credentialId: projectCredentials.credentialId,
+      id: projectCredentials.id,
+      project_id: projectCredentials.projectId,
+    })
+    .from(projectCredentials)
+    .where(inArray(projectCredentials.credentialId, credentialIds))
+    .orderBy(asc(projectCredentials.insertedAt));
+  const links = new Map<string, ProjectCredentialLink[]>();
+  for (const { credentialId, ...link } of rows) {
+    links.set(credentialId, [...(links.get(credentialId) ?? []), link]);
+  }
+  return links;
+}
+
+function toView(
   deps: CredentialDependencies,
   actor: Actor,
   row: CredentialRow,
   visible: string[] | 'all',
-): Promise<CredentialView> {
+  links: ProjectCredentialLink[],
+): CredentialView {
   const isOwner = row.userId === actor.user.id || actor.user.role === 'superuser';
-  const links = await deps.db
-    .select({ id: projectCredentials.id, project_id: projectCredentials.projectId })
-    .from(projectCredentials)
-    .where(eq(projectCredentials.credentialId, row.id))
-    .orderBy(asc(projectCredentials.insertedAt));
   const view: CredentialView = {
     id: row.id,
     name: row.name,
