@@ -10,6 +10,12 @@ import { Browser } from '../test-support/browser.js';
 import { findPlaintextSecrets } from '../test-support/secret-scan.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
+/** Every client of this file, so the final scan knows every token the server handed out. */
+const browsers: Browser[] = [];
+const track = (browser: Browser) => {
+  browsers.push(browser);
+  return browser;
+};
 const PASSWORD = 'violet-Kettle-38-drums';
 const NEW_PASSWORD = 'amber-Walrus-71-tides';
 const SMTP_USER = 'relay-user';
@@ -17,6 +23,7 @@ const SMTP_PASSWORD = 'relay-password-9c2e';
 
 let smtp: SMTPServer;
 let server: TestServer;
+const newBrowser = () => track(new Browser(server.baseUrl));
 const inbox: ParsedMail[] = [];
 const secrets: string[] = [PASSWORD, NEW_PASSWORD];
 
@@ -55,7 +62,7 @@ beforeAll(async () => {
     REQUIRE_EMAIL_VERIFICATION: 'true',
   });
   // The first user (superuser, confirmed at once) so the others are ordinary sign-ups.
-  await new Browser(server.baseUrl).post('/api/users/register', {
+  await newBrowser().post('/api/users/register', {
     first_name: 'Root',
     email: 'root@example.com',
     password: PASSWORD,
@@ -85,7 +92,7 @@ function linkToken(to: string, page: string): string {
 
 describe('email verification (REQUIRE_EMAIL_VERIFICATION=true)', () => {
   it('blocks sign-in until the emailed link is used', async () => {
-    const browser = new Browser(server.baseUrl);
+    const browser = newBrowser();
     const registered = await browser.post('/api/users/register', {
       first_name: 'Ada',
       email: 'ada@example.com',
@@ -152,12 +159,12 @@ describe('email verification (REQUIRE_EMAIL_VERIFICATION=true)', () => {
 
 describe('password reset', () => {
   it('resets by the emailed single-use link, ending every session', async () => {
-    const session = new Browser(server.baseUrl);
+    const session = newBrowser();
     expect(
       (await session.post('/api/session', { email: 'ada@example.com', password: PASSWORD })).status,
     ).toBe(200);
 
-    const anonymous = new Browser(server.baseUrl);
+    const anonymous = newBrowser();
     const before = inbox.length;
     expect(
       (await anonymous.post('/api/password_reset', { email: 'ghost@example.com' })).status,
@@ -204,7 +211,7 @@ describe('password reset', () => {
   });
 
   it('refuses an expired reset link', async () => {
-    const anonymous = new Browser(server.baseUrl);
+    const anonymous = newBrowser();
     await anonymous.post('/api/password_reset', { email: 'ada@example.com' });
     const token = linkToken('ada@example.com', 'reset_password');
     await server.testDatabase.db
@@ -225,7 +232,7 @@ describe('password reset', () => {
 
 describe('email change', () => {
   it('moves the account to the new address once the link mailed there is used', async () => {
-    const browser = new Browser(server.baseUrl);
+    const browser = newBrowser();
     await browser.post('/api/session', { email: 'ada@example.com', password: NEW_PASSWORD });
 
     const wrong = await browser.post('/api/me/email', {
@@ -257,7 +264,7 @@ describe('email change', () => {
     expect(confirmed.body.data).toMatchObject({ email: 'ada.new@example.com', confirmed: true });
     expect((await browser.post('/api/email_change/confirm', { token })).status).toBe(422);
 
-    const anonymous = new Browser(server.baseUrl);
+    const anonymous = newBrowser();
     expect(
       (await anonymous.post('/api/session', { email: 'ada@example.com', password: NEW_PASSWORD }))
         .status,
@@ -278,13 +285,15 @@ describe('email change', () => {
     );
   });
 
-  it('leaves no plaintext password or link token in the account tables', async () => {
+  it('leaves no plaintext password, session or link token in the account tables', async () => {
+    const sessionTokens = browsers.flatMap((browser) => browser.seenTokens);
     const { hits, valuesScanned } = await findPlaintextSecrets(
       server.testDatabase.db,
       ['users', 'user_tokens', 'user_totps', 'user_backup_codes', 'audit_events'],
-      secrets,
+      [...secrets, ...sessionTokens],
     );
     expect(secrets.length).toBeGreaterThan(5);
+    expect(sessionTokens.length).toBeGreaterThan(3);
     expect(valuesScanned).toBeGreaterThan(10);
     expect(hits).toEqual([]);
   });

@@ -3,13 +3,21 @@
 import { eq, sql } from 'drizzle-orm';
 import { schema } from '../db/index.js';
 import { Browser } from '../test-support/browser.js';
+import { findPlaintextSecrets } from '../test-support/secret-scan.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 import { LOCKOUT_THRESHOLD } from './sign-in.js';
 
+/** Every client of this file, so the final scan knows every token the server handed out. */
+const browsers: Browser[] = [];
+const track = (browser: Browser) => {
+  browsers.push(browser);
+  return browser;
+};
 const PASSWORD = 'violet-Kettle-38-drums';
 
 describe('with sign-up allowed (the default)', () => {
   let server: TestServer;
+  const newBrowser = () => track(new Browser(server.baseUrl));
   beforeAll(async () => {
     server = await startTestServer();
   });
@@ -19,7 +27,7 @@ describe('with sign-up allowed (the default)', () => {
     browser.post('/api/users/register', { first_name: 'Ada', email, password: PASSWORD, ...extra });
 
   it('makes the first user of the instance a confirmed superuser, later ones plain users', async () => {
-    const anonymous = new Browser(server.baseUrl);
+    const anonymous = newBrowser();
     expect((await anonymous.get('/api/instance')).body.data).toEqual({
       allow_signup: true,
       require_email_verification: false,
@@ -27,7 +35,7 @@ describe('with sign-up allowed (the default)', () => {
       has_users: false,
     });
 
-    const first = new Browser(server.baseUrl);
+    const first = newBrowser();
     const created = await register(first, 'First@Example.com');
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
@@ -45,7 +53,7 @@ describe('with sign-up allowed (the default)', () => {
     expect(created.setCookies.join()).toMatch(/lightning_session=.+HttpOnly/i);
     expect((await first.get('/api/me')).body.data.email).toBe('first@example.com');
 
-    const second = new Browser(server.baseUrl);
+    const second = newBrowser();
     const other = await register(second, 'second@example.com', { last_name: 'Byron' });
     expect(other.status).toBe(201);
     expect(other.body.data.user).toMatchObject({ role: 'user', last_name: 'Byron' });
@@ -53,7 +61,7 @@ describe('with sign-up allowed (the default)', () => {
   });
 
   it('refuses bad registrations with the field named', async () => {
-    const browser = new Browser(server.baseUrl);
+    const browser = newBrowser();
     const taken = await register(browser, 'FIRST@example.com');
     expect(taken.status).toBe(422);
     expect(taken.body.errors).toEqual({ email: ['has already been taken'] });
@@ -87,7 +95,7 @@ describe('with sign-up allowed (the default)', () => {
   });
 
   it('signs in with the right password, and answers every failure alike', async () => {
-    const browser = new Browser(server.baseUrl);
+    const browser = newBrowser();
     const ok = await browser.post('/api/session', {
       email: 'SECOND@example.com',
       password: PASSWORD,
@@ -96,11 +104,11 @@ describe('with sign-up allowed (the default)', () => {
     expect(ok.body.data.user.email).toBe('second@example.com');
     expect((await browser.get('/api/me')).status).toBe(200);
 
-    const wrong = await new Browser(server.baseUrl).post('/api/session', {
+    const wrong = await newBrowser().post('/api/session', {
       email: 'second@example.com',
       password: 'violet-Kettle-38-drumz',
     });
-    const unknown = await new Browser(server.baseUrl).post('/api/session', {
+    const unknown = await newBrowser().post('/api/session', {
       email: 'nobody@example.com',
       password: PASSWORD,
     });
@@ -112,9 +120,9 @@ describe('with sign-up allowed (the default)', () => {
   });
 
   it('locks an account after repeated failures, with the same answer, until the lock expires', async () => {
-    const owner = new Browser(server.baseUrl);
+    const owner = newBrowser();
     await register(owner, 'target@example.com');
-    const attacker = new Browser(server.baseUrl);
+    const attacker = newBrowser();
     for (let i = 0; i < LOCKOUT_THRESHOLD; i++) {
       const attempt = await attacker.post('/api/session', {
         email: 'target@example.com',
@@ -123,7 +131,7 @@ describe('with sign-up allowed (the default)', () => {
       expect(attempt.status).toBe(401);
     }
     // Now even the right password gets the same 401.
-    const locked = await new Browser(server.baseUrl).post('/api/session', {
+    const locked = await newBrowser().post('/api/session', {
       email: 'target@example.com',
       password: PASSWORD,
     });
@@ -145,7 +153,7 @@ describe('with sign-up allowed (the default)', () => {
       .update(schema.users)
       .set({ lockedUntil: sql`now() - interval '1 second'` })
       .where(eq(schema.users.email, 'target@example.com'));
-    const after = await new Browser(server.baseUrl).post('/api/session', {
+    const after = await newBrowser().post('/api/session', {
       email: 'target@example.com',
       password: PASSWORD,
     });
@@ -153,7 +161,7 @@ describe('with sign-up allowed (the default)', () => {
   });
 
   it('limits sign-in attempts per address and email', async () => {
-    const browser = new Browser(server.baseUrl);
+    const browser = newBrowser();
     const statuses: number[] = [];
     for (let i = 0; i < 21; i++) {
       const attempt = await browser.post('/api/session', {
@@ -173,9 +181,9 @@ describe('with sign-up allowed (the default)', () => {
   });
 
   it('signs out one session, or every session at once', async () => {
-    const laptop = new Browser(server.baseUrl);
-    const phone = new Browser(server.baseUrl);
-    const tablet = new Browser(server.baseUrl);
+    const laptop = newBrowser();
+    const phone = newBrowser();
+    const tablet = newBrowser();
     for (const device of [laptop, phone, tablet]) {
       expect(
         (await device.post('/api/session', { email: 'second@example.com', password: PASSWORD }))
@@ -187,7 +195,7 @@ describe('with sign-up allowed (the default)', () => {
     expect(laptop.cookies.size).toBe(0);
     expect((await laptop.get('/api/me')).status).toBe(401);
     // The cookie of the ended session no longer works, even if someone kept a copy.
-    const replay = new Browser(server.baseUrl);
+    const replay = newBrowser();
     for (const [name, value] of stolenCookie) replay.cookies.set(name, value);
     expect((await replay.get('/api/me')).status).toBe(401);
     expect((await phone.get('/api/me')).status).toBe(200);
@@ -199,7 +207,7 @@ describe('with sign-up allowed (the default)', () => {
   });
 
   it('ends sessions after 60 days, and tidies expired tokens away at the next sign-in', async () => {
-    const browser = new Browser(server.baseUrl);
+    const browser = newBrowser();
     await browser.post('/api/session', { email: 'second@example.com', password: PASSWORD });
     const db = server.testDatabase.db;
     const [user] = await db
@@ -212,7 +220,7 @@ describe('with sign-up allowed (the default)', () => {
       .where(eq(schema.userTokens.userId, user!.id));
     expect((await browser.get('/api/me')).status).toBe(401);
 
-    await new Browser(server.baseUrl).post('/api/session', {
+    await newBrowser().post('/api/session', {
       email: 'second@example.com',
       password: PASSWORD,
     });
@@ -224,14 +232,14 @@ describe('with sign-up allowed (the default)', () => {
   });
 
   it('ignores a forged session cookie', async () => {
-    const browser = new Browser(server.baseUrl);
+    const browser = newBrowser();
     browser.cookies.set('lightning_session', 'made-up.signature');
     expect((await browser.get('/api/me')).status).toBe(401);
   });
 
   it('updates the profile and changes the password, ending the other sessions', async () => {
-    const browser = new Browser(server.baseUrl);
-    const other = new Browser(server.baseUrl);
+    const browser = newBrowser();
+    const other = newBrowser();
     await register(browser, 'changer@example.com');
     await other.post('/api/session', { email: 'changer@example.com', password: PASSWORD });
 
@@ -261,12 +269,12 @@ describe('with sign-up allowed (the default)', () => {
     expect(changed.status).toBe(204);
     expect((await browser.get('/api/me')).status).toBe(200);
     expect((await other.get('/api/me')).status).toBe(401);
-    const old = await new Browser(server.baseUrl).post('/api/session', {
+    const old = await newBrowser().post('/api/session', {
       email: 'changer@example.com',
       password: PASSWORD,
     });
     expect(old.status).toBe(401);
-    const fresh = await new Browser(server.baseUrl).post('/api/session', {
+    const fresh = await newBrowser().post('/api/session', {
       email: 'changer@example.com',
       password: 'amber-Walrus-71-tides',
     });
@@ -274,7 +282,7 @@ describe('with sign-up allowed (the default)', () => {
   });
 
   it('refuses a disabled user with the same message', async () => {
-    const browser = new Browser(server.baseUrl);
+    const browser = newBrowser();
     await register(browser, 'disabled@example.com');
     await server.testDatabase.db
       .update(schema.users)
@@ -288,17 +296,29 @@ describe('with sign-up allowed (the default)', () => {
     expect(attempt.status).toBe(401);
     expect(attempt.body).toEqual({ error: 'Invalid email or password' });
   });
+
+  it('leaves no plaintext password or session token in the account tables', async () => {
+    const sessionTokens = browsers.flatMap((browser) => browser.seenTokens);
+    expect(sessionTokens.length).toBeGreaterThan(10);
+    const { hits } = await findPlaintextSecrets(
+      server.testDatabase.db,
+      ['users', 'user_tokens', 'user_totps', 'user_backup_codes', 'audit_events'],
+      [PASSWORD, 'amber-Walrus-71-tides', ...sessionTokens],
+    );
+    expect(hits).toEqual([]);
+  });
 });
 
 describe('with ALLOW_SIGNUP=false', () => {
   let server: TestServer;
+  const newBrowser = () => track(new Browser(server.baseUrl));
   beforeAll(async () => {
     server = await startTestServer({ ALLOW_SIGNUP: 'false' });
   });
   afterAll(() => server?.close());
 
   it('still lets the first user in, as superuser, then refuses sign-up', async () => {
-    const browser = new Browser(server.baseUrl);
+    const browser = newBrowser();
     const instance = await browser.get('/api/instance');
     expect(instance.body.data).toMatchObject({ allow_signup: false, has_users: false });
 
@@ -310,7 +330,7 @@ describe('with ALLOW_SIGNUP=false', () => {
     expect(first.status).toBe(201);
     expect(first.body.data.user.role).toBe('superuser');
 
-    const second = await new Browser(server.baseUrl).post('/api/users/register', {
+    const second = await newBrowser().post('/api/users/register', {
       first_name: 'Eve',
       email: 'eve@example.com',
       password: PASSWORD,

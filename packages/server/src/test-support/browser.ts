@@ -15,6 +15,8 @@ export interface BrowserResponse<T = Json> {
 
 export class Browser {
   readonly cookies = new Map<string, string>();
+  /** Every cookie value the server ever set here (URL-decoded), e.g. to scan storage for them. */
+  readonly seenCookieValues: string[] = [];
 
   constructor(readonly baseUrl: string) {}
 
@@ -42,8 +44,12 @@ export class Browser {
       const expired = attributes.some(
         (a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=Thu, 01 Jan 1970/i.test(a),
       );
-      if (expired || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
+      if (expired || value === '') {
+        this.cookies.delete(name);
+      } else {
+        this.cookies.set(name, value);
+        this.seenCookieValues.push(decodeURIComponent(value));
+      }
     }
     const text = await response.text();
     let parsed: unknown = text;
@@ -53,6 +59,13 @@ export class Browser {
       // not JSON: keep the text
     }
     return { status: response.status, body: parsed as T, headers: response.headers, setCookies };
+  }
+
+  /** The secrets inside the signed cookies seen: the token before the `.signature`. */
+  get seenTokens(): string[] {
+    return this.seenCookieValues.map((value) =>
+      value.includes('.') ? value.slice(0, value.lastIndexOf('.')) : value,
+    );
   }
 
   get = <T = Json>(path: string) => this.request<T>('GET', path);
