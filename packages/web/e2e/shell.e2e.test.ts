@@ -2,7 +2,7 @@
 // project, walks the settings pages, signs out and back in; a viewer sees settings read-only.
 import type { Page } from 'playwright-core';
 import { addMember, createTestUser } from '../../server/src/test-support/actors.js';
-import { type App, startApp } from './support.js';
+import { type App, startApp, unlabelledControls } from './support.js';
 
 let app: App;
 beforeAll(async () => {
@@ -79,6 +79,7 @@ describe('the web app shell', () => {
         .click();
       await page.getByRole('heading', { name: heading, level: 2 }).waitFor();
       expect(await page.getByRole('alert').count(), tab).toBe(0);
+      expect(await unlabelledControls(page), tab).toEqual([]);
     }
     // The member list shows the owner.
     await page
@@ -127,5 +128,75 @@ describe('the web app shell', () => {
     // The project's data is theirs to read, but not the instance's administration.
     await page.goto(app.url('/admin/users'));
     await page.getByText('Only instance administrators can see this page.').waitFor();
+  });
+
+  it('creates a credential from its schema and a webhook key shown once', async () => {
+    const owner = await app.newPage();
+    await owner.goto(app.url('/sign-in'));
+    await owner.getByLabel('Email').fill(email);
+    await owner.getByLabel('Password').fill(password);
+    await owner.getByRole('button', { name: 'Sign in' }).click();
+    await owner.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+
+    await owner.goto(app.url(`/projects/${projectId}/settings/credentials`));
+    await owner.getByRole('button', { name: 'New credential' }).click();
+    await owner.getByLabel('Type').selectOption({ label: 'HTTP' });
+    await owner.getByLabel('Name', { exact: true }).fill('registry');
+    // The form is drawn from the HTTP schema: a secret is a password field.
+    expect(await owner.getByLabel('Password (optional)').getAttribute('type')).toBe('password');
+    await owner.getByLabel('Base URL (optional)').fill('not a url');
+    await owner.getByLabel('Password (optional)').fill('s3cret-value');
+    await owner.getByRole('button', { name: 'Create credential' }).click();
+    const baseUrl = owner.getByLabel('Base URL (optional)');
+    await expect.poll(() => baseUrl.getAttribute('aria-invalid')).toBe('true');
+    expect(await unlabelledControls(owner)).toEqual([]);
+    await baseUrl.fill('https://registry.example.org');
+    await owner.getByRole('button', { name: 'Create credential' }).click();
+    await owner.getByRole('cell', { name: 'registry', exact: true }).waitFor();
+    expect(await owner.getByText('s3cret-value').count()).toBe(0);
+
+    await owner.getByRole('link', { name: 'Webhook security' }).click();
+    await owner.getByLabel('Name').fill('partner key');
+    await owner.getByRole('button', { name: 'Create' }).click();
+    const key = owner.locator('code.secret');
+    await key.waitFor();
+    const shown = (await key.textContent())?.trim() ?? '';
+    expect(shown).toMatch(/^[0-9a-f]{64}$/);
+    await owner.getByRole('cell', { name: 'partner key' }).waitFor();
+    await owner.reload();
+    await owner.getByRole('cell', { name: 'partner key' }).waitFor();
+    expect(await owner.getByText(shown).count()).toBe(0);
+  });
+
+  it('shows where keyboard focus is', async () => {
+    const page = await app.newPage();
+    await page.goto(app.url('/sign-in'));
+    await page.getByLabel('Email').waitFor();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    const outline = await page.evaluate(() => {
+      const style = getComputedStyle(document.activeElement as Element);
+      return { style: style.outlineStyle, width: Number.parseFloat(style.outlineWidth) };
+    });
+    expect(outline.style).not.toBe('none');
+    expect(outline.width).toBeGreaterThanOrEqual(2);
+  });
+
+  it('lets the superuser disable an account', async () => {
+    const someone = await createTestUser(app.server.testDatabase.db, {
+      email: 'mallory@example.org',
+    });
+    const page = await app.newPage();
+    await page.goto(app.url('/sign-in'));
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('heading', { name: 'Instance administration' }).waitFor();
+    await page.getByRole('button', { name: 'Disable mallory@example.org' }).click();
+    await page.getByRole('button', { name: 'Enable mallory@example.org' }).waitFor();
+    const me = await fetch(app.url('/api/me'), { headers: someone.headers });
+    expect(me.status).toBe(401);
   });
 });

@@ -244,3 +244,35 @@ export async function startWorker(app: App): Promise<Worker> {
     },
   };
 }
+
+/**
+ * The visible form controls and buttons on the page that have no accessible name (no <label>,
+ * aria-label, aria-labelledby or text): `expect(await unlabelledControls(page)).toEqual([])`.
+ */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const missing: string[] = [];
+    const controls = document.querySelectorAll<HTMLElement>(
+      'input:not([type="hidden"]), select, textarea, button, [role="button"], a[href]',
+    );
+    for (const control of controls) {
+      const box = control.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) continue;
+      const labelledBy = control.getAttribute('aria-labelledby');
+      const named =
+        (control.getAttribute('aria-label') ?? '').trim() !== '' ||
+        labelledBy
+          ?.split(/\s+/)
+          .some((id) => (document.getElementById(id)?.textContent ?? '').trim() !== '') ||
+        ('labels' in control &&
+          Array.from((control as HTMLInputElement).labels ?? []).some(
+            (label) => (label.textContent ?? '').trim() !== '',
+          )) ||
+        ((control.tagName === 'BUTTON' || control.tagName === 'A') &&
+          (control.textContent ?? '').trim() !== '') ||
+        (control.getAttribute('title') ?? '').trim() !== '';
+      if (!named) missing.push(control.outerHTML.slice(0, 120));
+    }
+    return missing;
+  });
+}

@@ -192,6 +192,25 @@ describe('building and running a workflow in the browser', () => {
     await page.getByText('Version 3').waitFor();
     await canvas.getByTestId('node-second').waitFor();
 
+    // Run the first job from the editor with a typed input; its log streams beside the editor.
+    await canvas.getByTestId('node-first').click();
+    await panel.getByRole('tab', { name: 'Run' }).click();
+    await setCode(page, panel.getByTestId('code-editor-json'), '{"data": {"n": 41}}');
+    await panel.getByRole('button', { name: 'Run', exact: true }).click();
+    const runLog = panel.getByTestId('log-lines');
+    await runLog.getByText('first saw 41').waitFor({ timeout: 120_000 });
+    await runLog.getByText('second saw 42').waitFor();
+    await panel.getByRole('tab', { name: 'Edit' }).click();
+
+    // The trigger as a schedule: the cron expression is read back in words (not saved here).
+    await canvas.getByTestId('node-Webhook trigger').click();
+    await panel.getByLabel('Type').selectOption('cron');
+    await panel.getByText('At 00:00 (UTC)').waitFor();
+    await panel.getByLabel('Cron expression').fill('61 * * * *');
+    await panel.getByText(/^Not a valid cron expression/).waitFor();
+    await page.getByRole('link', { name: 'History' }).first().click();
+    await page.getByRole('heading', { name: 'History', level: 1 }).waitFor();
+
     // History: retry a work order picked by its checkbox.
     await page
       .getByRole('navigation', { name: 'Project' })

@@ -11,7 +11,8 @@ import { Notice } from '../components/States';
 import { AuthFrame } from './AuthFrame';
 import { useSession } from './session';
 
-type SignInAnswer = Data<User> | { mfa_required: true };
+type SignedIn = Data<{ user: User }>;
+type SignInAnswer = SignedIn | { mfa_required: true };
 
 /** Only same-site paths are followed after sign-in (an open redirect otherwise). */
 export function safeNext(next: string | null): string {
@@ -34,7 +35,7 @@ export function SignInPage() {
     api<SignInAnswer>('/api/session', { body: { email, password }, allowUnauthorized: true }),
   );
   const verify = useAction(() =>
-    api<Data<User>>('/api/session/mfa', {
+    api<SignedIn>('/api/session/mfa', {
       body: useBackup ? { backup_code: code.trim() } : { code: code.trim() },
       allowUnauthorized: true,
     }),
@@ -53,7 +54,7 @@ export function SignInPage() {
       setStep('mfa');
       return;
     }
-    setUser(answer.data);
+    setUser(answer.data.user);
     navigate(next, { replace: true });
   }
 
@@ -61,7 +62,7 @@ export function SignInPage() {
     event.preventDefault();
     const answer = await verify.run();
     if (!answer) return;
-    setUser(answer.data);
+    setUser(answer.data.user);
     navigate(next, { replace: true });
   }
 

@@ -11,7 +11,7 @@ import { Loading, Notice } from '../components/States';
 import { AuthFrame } from './AuthFrame';
 import { useSession } from './session';
 
-interface RegisterAnswer extends Data<{ user: User } | User> {
+interface RegisterAnswer extends Data<{ user: User }> {
   confirmation_required: boolean;
 }
 
@@ -45,8 +45,7 @@ export function SignUpPage() {
       setCheckEmail(true);
       return;
     }
-    const data = answer.data;
-    setUser('user' in data ? data.user : data);
+    setUser(answer.data.user);
     navigate('/projects', { replace: true });
   }
 
