@@ -230,12 +230,12 @@ export const variables = {
   ALLOW_SIGNUP: v(
     'Accounts',
     'true',
-    '`true` enables the registration page; `false` disables new registrations and blocks the page.',
+    '`true` enables the registration page; `false` disables new registrations and blocks the page (the first user of a fresh instance may still register, and becomes its superuser).',
   ),
   REQUIRE_EMAIL_VERIFICATION: v(
     'Accounts',
     'false',
-    'Whether users must verify their email address before signing in.',
+    'Whether users must verify their email address (by the emailed link) before signing in.',
   ),
   IS_RESETTABLE_DEMO: v(
     'Accounts',
