@@ -208,8 +208,15 @@ describe('building and running a workflow in the browser', () => {
     await panel.getByText('At 00:00 (UTC)').waitFor();
     await panel.getByLabel('Cron expression').fill('61 * * * *');
     await panel.getByText(/^Not a valid cron expression/).waitFor();
+    // Leaving asks first, since the change is not saved.
+    let asked = '';
+    page.once('dialog', (dialog) => {
+      asked = dialog.message();
+      return dialog.accept();
+    });
     await page.getByRole('link', { name: 'History' }).first().click();
     await page.getByRole('heading', { name: 'History', level: 1 }).waitFor();
+    expect(asked).toMatch(/unsaved changes/);
 
     // History: retry a work order picked by its checkbox.
     await page

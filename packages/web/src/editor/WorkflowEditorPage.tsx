@@ -4,7 +4,7 @@
 import './editor.css';
 import '../runs/runs.css';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useBlocker, useParams } from 'react-router';
 import { ApiError, api, errorMessage } from '../api/client';
 import { type ProjectCredential, roleAtLeast } from '../api/types';
 import { Button } from '../components/Button';
@@ -89,6 +89,19 @@ function Editor({
   );
   const invalid = useMemo(() => new Set(errors.items.keys()), [errors]);
 
+  // Leaving with unsaved changes asks first: in the app (the router) and for the tab (the browser).
+  const blocker = useBlocker(
+    ({ currentLocation, nextLocation }) =>
+      dirty && currentLocation.pathname !== nextLocation.pathname,
+  );
+  useEffect(() => {
+    if (blocker.state !== 'blocked') return;
+    if (window.confirm('This workflow has unsaved changes. Leave without saving them?')) {
+      blocker.proceed();
+    } else {
+      blocker.reset();
+    }
+  }, [blocker]);
   useEffect(() => {
     if (!dirty) return;
     const warn = (event: BeforeUnloadEvent) => event.preventDefault();
