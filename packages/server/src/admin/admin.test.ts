@@ -1,10 +1,11 @@
 // Instance administration and the audit-trail routes through a real server.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, or } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../accounts/tokens.js';
 import { recordAuditEvent } from '../audit/index.js';
 import { type Database, schema } from '../db/index.js';
 import { createTestUser, type TestUser } from '../test-support/actors.js';
+import { testDatabaseUrl } from '../test-support/database.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 import { LAST_SUPERUSER } from './index.js';
 
@@ -161,6 +162,29 @@ describe('PATCH /api/admin/users/:id', () => {
     expect(last.status).toBe(422);
     await call('PATCH', `/api/admin/users/${root.id}`, other, { role: 'superuser' });
   });
+
+  it.skipIf(!testDatabaseUrl())(
+    'refuses one of two superusers demoting themselves at the same moment (PostgreSQL: real concurrency)',
+    async () => {
+      const first = await createTestUser(db, { superuser: true });
+      const second = await createTestUser(db, { superuser: true });
+      await db.update(schema.users).set({ role: 'user' }).where(eq(schema.users.role, 'superuser'));
+      await db
+        .update(schema.users)
+        .set({ role: 'superuser' })
+        .where(or(eq(schema.users.id, first.id), eq(schema.users.id, second.id)));
+      const answers = await Promise.all(
+        [first, second].map((user) =>
+          call('PATCH', `/api/admin/users/${user.id}`, user, { role: 'user' }),
+        ),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 422]);
+      expect(await superuserCount()).toBe(1);
+      // Give root back its role for the other tests.
+      const remaining = answers[0]!.status === 422 ? first : second;
+      await call('PATCH', `/api/admin/users/${root.id}`, remaining, { role: 'superuser' });
+    },
+  );
 
   it('answers 400 for malformed bodies, 422 for an unknown role and 404 for unknown users', async () => {
     const user = await createTestUser(db);

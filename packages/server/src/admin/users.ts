@@ -2,7 +2,7 @@
 // count, and disabling/enabling or promoting/demoting one. The instance always keeps at least one
 // active superuser, so nobody can lock every administrator out. Disabling a user ends their
 // sessions and revokes their tokens at once; every change is in the audit trail.
-import { and, asc, count, eq, ne } from 'drizzle-orm';
+import { and, asc, count, eq, or } from 'drizzle-orm';
 import { type UserJson, userJson } from '../accounts/index.js';
 import { recordAuditEvent } from '../audit/index.js';
 import type { Database } from '../db/index.js';
@@ -65,11 +65,16 @@ export async function updateUser(
 ): Promise<AdminUserJson> {
   const { actorId, userId, changes } = options;
   await db.transaction(async (tx) => {
-    const [before] = await tx
-      .select({ role: users.role, disabled: users.disabled })
+    // One statement locks the user and every active superuser, in id order. Two superusers
+    // demoting each other at the same moment thus queue on the same rows in the same order (no
+    // deadlock), and the second one, once the first commits, sees it and is refused.
+    const locked = await tx
+      .select({ id: users.id, role: users.role, disabled: users.disabled })
       .from(users)
-      .where(eq(users.id, userId))
+      .where(or(eq(users.id, userId), and(eq(users.role, 'superuser'), eq(users.disabled, false))))
+      .orderBy(asc(users.id))
       .for('update');
+    const before = locked.find((row) => row.id === userId);
     if (!before) throw new NotFoundError(`User ${userId} not found`);
     const after = {
       role: changes.role ?? before.role,
@@ -79,18 +84,12 @@ export async function updateUser(
 
     const wasActiveSuperuser = before.role === 'superuser' && !before.disabled;
     const staysActiveSuperuser = after.role === 'superuser' && !after.disabled;
-    if (wasActiveSuperuser && !staysActiveSuperuser) {
-      // Locking the other active superusers makes two superusers demoting each other at the same
-      // moment wait for one another, so the second one sees the first's change and is refused.
-      const others = await tx
-        .select({ id: users.id })
-        .from(users)
-        .where(and(eq(users.role, 'superuser'), eq(users.disabled, false), ne(users.id, userId)))
-        .for('update');
-      if (others.length === 0) {
-        const field = after.disabled ? 'disabled' : 'role';
-        throw new ValidationError(LAST_SUPERUSER, { [field]: [LAST_SUPERUSER] });
-      }
+    const otherActiveSuperusers = locked.filter(
+      (row) => row.id !== userId && row.role === 'superuser' && !row.disabled,
+    );
+    if (wasActiveSuperuser && !staysActiveSuperuser && otherActiveSuperusers.length === 0) {
+      const field = after.disabled ? 'disabled' : 'role';
+      throw new ValidationError(LAST_SUPERUSER, { [field]: [LAST_SUPERUSER] });
     }
 
     await tx
@@ -106,7 +105,7 @@ export async function updateUser(
       itemType: 'user',
       itemId: userId,
       actorId,
-      changes: { before, after },
+      changes: { before: { role: before.role, disabled: before.disabled }, after },
     });
   });
   const [user] = await selectAdminUsers(db, userId);
