@@ -346,7 +346,13 @@ export function startFailureAlerts(options: StartFailureAlertsOptions): FailureA
     while (pending.size > 0) {
       const batch = [...pending].slice(0, 500);
       for (const id of batch) pending.delete(id);
-      await queueFailureAlerts(db, batch);
+      try {
+        await queueFailureAlerts(db, batch);
+      } catch (error) {
+        // The database is away: keep the runs for the next round rather than lose their alerts.
+        for (const id of batch) pending.add(id);
+        throw error;
+      }
     }
   };
   const round = async () => {
