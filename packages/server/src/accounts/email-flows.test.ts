@@ -1,6 +1,7 @@
 // The emailed-link flows over a real SMTP session: the server sends through MAIL_PROVIDER=smtp to
 // an `smtp-server` started here, each message is parsed with mailparser, and the test follows the
 // link in it the way a person would (the web page posts the token from the link back).
+import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
 import { type ParsedMail, simpleParser } from 'mailparser';
@@ -25,6 +26,7 @@ let smtp: SMTPServer;
 let server: TestServer;
 const newBrowser = () => track(new Browser(server.baseUrl));
 const inbox: ParsedMail[] = [];
+const arrivals = new EventEmitter();
 const secrets: string[] = [PASSWORD, NEW_PASSWORD];
 
 beforeAll(async () => {
@@ -44,6 +46,7 @@ beforeAll(async () => {
       simpleParser(stream)
         .then((mail) => {
           inbox.push(mail);
+          arrivals.emit('mail');
           callback();
         })
         .catch(callback);
@@ -77,6 +80,15 @@ afterAll(async () => {
 const mailsTo = (to: string) => inbox.filter((mail) => mail.to && toAddresses(mail).includes(to));
 const toAddresses = (mail: ParsedMail) =>
   (Array.isArray(mail.to) ? mail.to : [mail.to!]).flatMap((a) => a.value.map((v) => v.address));
+
+/**
+ * Resolves once `count` mails to `to` have arrived. "Send me a link" requests answer before the
+ * mail is delivered (so their timing reveals nothing), so the test waits for the mail itself.
+ */
+async function mailArrived(to: string, count: number): Promise<ParsedMail> {
+  while (mailsTo(to).length < count) await once(arrivals, 'mail');
+  return mailsTo(to).at(-1)!;
+}
 
 /** The token of the last mail to `to` whose link goes to `/users/<page>/<token>`. */
 function linkToken(to: string, page: string): string {
@@ -128,14 +140,13 @@ describe('email verification (REQUIRE_EMAIL_VERIFICATION=true)', () => {
 
     // Resending works for the account, and answers the same for an unknown address.
     expect(
-      (await browser.post('/api/email_confirmation/resend', { email: 'ADA@example.com' })).status,
-    ).toBe(202);
-    expect(mailsTo('ada@example.com')).toHaveLength(2);
-    const before = inbox.length;
-    expect(
       (await browser.post('/api/email_confirmation/resend', { email: 'ghost@example.com' })).status,
     ).toBe(202);
-    expect(inbox.length).toBe(before);
+    expect(
+      (await browser.post('/api/email_confirmation/resend', { email: 'ADA@example.com' })).status,
+    ).toBe(202);
+    await mailArrived('ada@example.com', 2);
+    expect(mailsTo('ghost@example.com')).toEqual([]);
     const secondToken = linkToken('ada@example.com', 'confirm');
 
     expect(
@@ -165,15 +176,15 @@ describe('password reset', () => {
     ).toBe(200);
 
     const anonymous = newBrowser();
-    const before = inbox.length;
+    const received = mailsTo('ada@example.com').length;
     expect(
       (await anonymous.post('/api/password_reset', { email: 'ghost@example.com' })).status,
     ).toBe(202);
-    expect(inbox.length).toBe(before);
     expect((await anonymous.post('/api/password_reset', { email: 'Ada@Example.com' })).status).toBe(
       202,
     );
-    const mail = mailsTo('ada@example.com').at(-1)!;
+    const mail = await mailArrived('ada@example.com', received + 1);
+    expect(mailsTo('ghost@example.com')).toEqual([]);
     expect(mail.subject).toBe('Reset your Lightning password');
     expect(mail.text).not.toContain(PASSWORD);
     const token = linkToken('ada@example.com', 'reset_password');
@@ -212,7 +223,9 @@ describe('password reset', () => {
 
   it('refuses an expired reset link', async () => {
     const anonymous = newBrowser();
+    const received = mailsTo('ada@example.com').length;
     await anonymous.post('/api/password_reset', { email: 'ada@example.com' });
+    await mailArrived('ada@example.com', received + 1);
     const token = linkToken('ada@example.com', 'reset_password');
     await server.testDatabase.db
       .update(schema.userTokens)

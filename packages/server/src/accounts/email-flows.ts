@@ -7,7 +7,8 @@
 //   change:<email>  <URL>/users/confirm_email/<token>    7 days, sent to the new address
 //
 // The emails name the product and hold the link; never a password. Answers to "send me a link"
-// requests are the same whether or not the address has an account, so they reveal none.
+// requests are the same whether or not the address has an account, and come before the mail is
+// delivered, so neither their content nor their timing reveals whether it has one.
 import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -109,7 +110,8 @@ export async function resendConfirmation(
   const { email } = parseBody(z.object({ email: emailField }), body);
   const user = await findUserByEmail(deps.db, email);
   if (!user || user.disabled || user.confirmedAt) return;
-  await sendConfirmationEmail(deps, user);
+  // Not awaited: how long delivery takes must not tell the caller whether the address has an account.
+  void sendConfirmationEmail(deps, user);
 }
 
 // ── Resetting a forgotten password ─────────────────────────────────────────────────────────────
@@ -122,6 +124,15 @@ export async function requestPasswordReset(
   const user = await findUserByEmail(deps.db, email);
   if (!user || user.disabled) return;
   const { token } = await issueToken(deps.db, user.id, 'reset_password', { sentTo: user.email });
+  // Not awaited: how long delivery takes must not tell the caller whether the address has an account.
+  void sendPasswordResetEmail(deps, user, token);
+}
+
+async function sendPasswordResetEmail(
+  deps: EmailFlowDependencies,
+  user: Pick<UserRow, 'id' | 'email' | 'firstName'>,
+  token: string,
+): Promise<void> {
   try {
     await deps.mailer.send({
       to: user.email,
@@ -138,7 +149,6 @@ export async function requestPasswordReset(
       ].join('\n'),
     });
   } catch (error) {
-    // The caller always hears "accepted": a delivery problem must not reveal that the account exists.
     deps.logger.warn({ err: error, userId: user.id }, 'could not send the password reset email');
   }
 }
