@@ -2,9 +2,12 @@
 // reported by a scripted worker arriving as events — on one node, and (PostgreSQL) across two nodes
 // sharing one database, where the worker talks to node B and the browser listens on node A.
 import { randomUUID } from 'node:crypto';
+import { sign } from '@fastify/cookie';
 import WebSocket from 'ws';
+import { issueToken } from '../accounts/tokens.js';
 import type { Config } from '../config/index.js';
 import { openDatabase } from '../db/index.js';
+import { SESSION_COOKIE } from '../http/auth.js';
 import { createLogger } from '../logger.js';
 import { createWorkOrder } from '../runs/index.js';
 import { createWorkflowFixture, type WorkflowFixture } from '../runs/test-fixtures.js';
@@ -168,6 +171,19 @@ describe('subscribing', () => {
     await expect(
       LiveClient.open(server.baseUrl, { authorization: 'Bearer not-a-token' }),
     ).rejects.toEqual(new UpgradeRefused(401));
+  });
+
+  it('accepts the session cookie from this origin and refuses it from another site (403)', async () => {
+    const { token } = await issueToken(server.database.db, viewer.id, 'session');
+    const cookie = `${SESSION_COOKIE}=${sign(token, server.config.http.secretKeyBase!)}`;
+    await expect(
+      LiveClient.open(server.baseUrl, { cookie, origin: 'https://elsewhere.example' }),
+    ).rejects.toEqual(new UpgradeRefused(403));
+    const client = await LiveClient.open(server.baseUrl, { cookie, origin: server.baseUrl });
+    clients.push(client);
+    expect(await client.subscribe({ project_id: fixture.projectId })).toMatchObject({
+      event: 'subscribed',
+    });
   });
 
   it('answers each refused subscription with an error and keeps the socket open', async () => {

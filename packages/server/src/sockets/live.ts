@@ -154,9 +154,9 @@ class LiveConnection {
           watch.again = false;
           for (;;) {
             if (!this.isOpen || this.runs.get(runId) !== watch) return;
-            if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-              // Too far behind: the next hint (or the client re-subscribing) resumes from the cursor.
-              return;
+            // A slow reader: wait for the socket to drain rather than queueing a huge log in memory.
+            while (this.isOpen && this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+              await new Promise((resolve) => setTimeout(resolve, 50));
             }
             const page = await listLogLines(this.hub.db, runId, {
               pageSize: LOG_BATCH,
@@ -341,6 +341,11 @@ export function registerLiveSocket(app: FastifyInstance, context: ServerContext)
       config: { rateLimit: false },
       preValidation: async (request, reply) => {
         if (!request.actor) return reply.code(401).send({ error: 'Unauthorized' });
+        // A page of another site must not open a socket with the user's session cookie
+        // (cross-site WebSocket hijacking): browsers always send Origin, so it must be ours.
+        if (request.actor.via === 'session' && !sameOrigin(request.headers, context)) {
+          return reply.code(403).send({ error: 'Cross-origin live socket refused' });
+        }
       },
     },
     (socket, request) => {
@@ -381,4 +386,22 @@ export function registerLiveSocket(app: FastifyInstance, context: ServerContext)
       socket.on('error', () => {});
     },
   );
+}
+
+/** The Origin header (when sent) names this server: the Host it was reached at, or PUBLIC URL. */
+function sameOrigin(headers: { origin?: string; host?: string }, context: ServerContext): boolean {
+  const origin = headers.origin;
+  if (!origin) return true;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  if (headers.host && host === headers.host) return true;
+  try {
+    return host === new URL(context.config.http.publicUrl).host;
+  } catch {
+    return false;
+  }
 }
