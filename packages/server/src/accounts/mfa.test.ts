@@ -142,6 +142,17 @@ describe('MFA', () => {
     expect(other.status).toBe(200);
   });
 
+  it('lets only one of two simultaneous uses of a backup code through', async () => {
+    const [a, b] = await Promise.all([signInWithPassword(), signInWithPassword()]);
+    const statuses = await Promise.all(
+      [a, b].map(
+        async ({ browser }) =>
+          (await browser.post('/api/session/mfa', { backup_code: backupCodes[4] })).status,
+      ),
+    );
+    expect(statuses.sort()).toEqual([200, 401]);
+  });
+
   it('refuses the second step without a password step, or after five minutes', async () => {
     const stranger = new Browser(server.baseUrl);
     expect((await stranger.post('/api/session/mfa', { backup_code: backupCodes[2] })).status).toBe(
