@@ -46,6 +46,14 @@ export function WorkflowsPage() {
     navigate(`/projects/${project.id}/workflows/${created.data.id}`);
   });
 
+  const remove = useAction(async (workflow: Listed) => {
+    if (!window.confirm(`Delete the workflow "${workflow.name}"? Its history is kept.`)) return;
+    await api(`/api/workflows/${workflow.id}?lock_version=${workflow.lock_version}`, {
+      method: 'DELETE',
+    });
+    reload();
+  });
+
   return (
     <>
       <PageHeader title="Workflows" />
@@ -71,6 +79,7 @@ export function WorkflowsPage() {
         </form>
       )}
       {create.formError && !create.fieldError('name') && <Notice>{create.formError}</Notice>}
+      {remove.formError && <Notice>{remove.formError}</Notice>}
       {loading && !data ? (
         <Loading label="Loading workflows…" />
       ) : error || !data ? (
@@ -88,7 +97,7 @@ export function WorkflowsPage() {
               <th scope="col">Triggers</th>
               <th scope="col">Last saved</th>
               <th scope="col">
-                <span className="visually-hidden">History</span>
+                <span className="visually-hidden">Actions</span>
               </th>
             </tr>
           </thead>
@@ -108,9 +117,20 @@ export function WorkflowsPage() {
                 </td>
                 <td>{formatTime(workflow.updated_at)}</td>
                 <td>
-                  <Link to={`/projects/${project.id}/history?workflow_id=${workflow.id}`}>
-                    History
-                  </Link>
+                  <div className="row-actions">
+                    <Link to={`/projects/${project.id}/history?workflow_id=${workflow.id}`}>
+                      History
+                    </Link>
+                    {canEdit && (
+                      <Button
+                        variant="link"
+                        onClick={() => remove.run(workflow)}
+                        aria-label={`Delete ${workflow.name}`}
+                      >
+                        Delete
+                      </Button>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}
