@@ -252,6 +252,20 @@ describe('building and running a workflow in the browser', () => {
     if ((await itemsToggle.getAttribute('aria-expanded')) !== 'true') await itemsToggle.click();
     await input.getByRole('button', { name: 'Show 100 more of 2400' }).waitFor();
     expect(await input.locator('.json-row').count()).toBeLessThan(200);
+
+    // Filters: text in the input finds that work order alone; no work order has failed.
+    await page
+      .getByRole('navigation', { name: 'Project' })
+      .getByRole('link', { name: 'History' })
+      .click();
+    await page.getByLabel('Input contains').fill('item 2499');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => page.locator('tbody.work-order').count()).toBe(1);
+    await page.getByTestId(`work-order-${workOrderId}`).waitFor();
+    await page.getByLabel('Input contains').fill('');
+    await page.getByLabel('State').selectOption('failed');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No work orders match.').waitFor();
   }, 240_000);
 
   it('shows a viewer the editor and history read-only', async () => {

@@ -101,6 +101,7 @@ export function HistoryPage() {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [notice, setNotice] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Bumped by each new list (filters applied): answers for an older list are dropped. */
   const generation = useRef(0);
   const shownCount = useRef(0);
   shownCount.current = items.length;
@@ -108,13 +109,14 @@ export function HistoryPage() {
   const base = `/api/projects/${project.id}/work_orders`;
   const load = useCallback(
     async (mode: 'replace' | 'more' | 'refresh', after?: string | null) => {
-      const mine = ++generation.current;
+      if (mode === 'replace') generation.current += 1;
+      const mine = generation.current;
       const query = toQuery(filters);
       if (mode === 'more' && after) query.set('cursor', after);
       if (mode !== 'refresh') setLoading(true);
       try {
         const page = await api<Paged<WorkOrder>>(`${base}?${query}`);
-        if (mine !== generation.current && mode !== 'more') return;
+        if (mine !== generation.current) return;
         setError(null);
         setFieldErrors({});
         if (mode === 'replace') {
