@@ -13,7 +13,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-const email = 'ada@example.org';
+let email = 'ada@example.org';
 const password = 'correct horse battery staple';
 
 async function signUpFirstUser(page: Page) {
@@ -85,6 +85,33 @@ describe('the account pages', () => {
     await other.getByLabel('Backup code').fill(backupCode);
     await other.getByRole('button', { name: 'Verify' }).click();
     await other.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+  });
+
+  it('changes the email address once the new one is confirmed', async () => {
+    const newEmail = 'ada.lovelace@example.org';
+    await admin.goto(app.url('/account'));
+    await admin.getByLabel('New email').fill(newEmail);
+    await admin
+      .getByRole('form', { name: 'Email address' })
+      .getByLabel('Current password')
+      .fill(password);
+    await admin.getByRole('button', { name: 'Change email' }).click();
+    await admin.getByText(`We sent a confirmation link to ${newEmail}`).waitFor();
+
+    await admin.goto(app.url('/admin/mailbox'));
+    await admin
+      .getByRole('row', { name: new RegExp(newEmail.replace(/\./g, '\\.')) })
+      .first()
+      .getByRole('link')
+      .click();
+    const text = (await admin.locator('.mail-body').textContent()) ?? '';
+    const link = /\S*\/users\/confirm_email\/\S+/.exec(text)?.[0];
+    expect(link).toBeDefined();
+    await admin.goto(app.url(new URL(link!).pathname));
+    await admin.getByText('Your email address was changed.').waitFor();
+    await admin.getByRole('link', { name: 'Go to your account' }).click();
+    await admin.getByText(`Currently ${newEmail}`).waitFor();
+    email = newEmail;
   });
 
   it('resets a forgotten password with the link from the mail', async () => {

@@ -1,7 +1,9 @@
 import type { ReactNode } from 'react';
+import { useDocumentTitle } from '../components/Layout';
 
 /** The centered card the signed-out pages share. */
 export function AuthFrame({ title, children }: { title: string; children: ReactNode }) {
+  useDocumentTitle(title);
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">

@@ -1,7 +1,7 @@
 // The frame around every signed-in page: a header with the project switcher, the project's
 // sections when inside one, and the user's menu; then the page.
 import { useEffect, useState } from 'react';
-import { Link, NavLink, Outlet, useMatch, useNavigate } from 'react-router';
+import { Link, NavLink, Outlet, useMatch, useNavigate, useNavigation } from 'react-router';
 import type { Project } from '../api/types';
 import { useSession } from '../auth/session';
 import { Button } from './Button';
@@ -41,9 +41,18 @@ export function ProjectSwitcher({ currentId }: { currentId: string | undefined }
   );
 }
 
+/** The browser tab says which page this is (screen readers announce it on navigation too). */
+export function useDocumentTitle(title: string): void {
+  useEffect(() => {
+    document.title = `${title} · Lightning`;
+  }, [title]);
+}
+
 export function AppLayout() {
   const { user, signOut } = useSession();
   const navigate = useNavigate();
+  // A lazy page's code is on its way: say so instead of leaving the old page looking idle.
+  const navigating = useNavigation().state === 'loading';
   const inProject = useMatch('/projects/:projectId/*');
   const projectId = inProject?.params.projectId;
   return (
@@ -77,6 +86,9 @@ export function AppLayout() {
           </Button>
         </nav>
       </header>
+      {navigating && (
+        <div className="navigation-progress" role="progressbar" aria-label="Loading page" />
+      )}
       <main id="main" className="app-main" tabIndex={-1}>
         <Outlet />
       </main>
@@ -86,6 +98,7 @@ export function AppLayout() {
 
 /** A page's title block: heading plus optional actions on the right. */
 export function PageHeader({ title, children }: { title: string; children?: React.ReactNode }) {
+  useDocumentTitle(title);
   return (
     <div className="page-header">
       <h1>{title}</h1>
