@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { schema } from '../../server/src/db/index.js';
 import { createTestUser, type TestUser } from '../../server/src/test-support/actors.js';
 import { startTestServer, type TestServer } from '../../server/src/test-support/server.js';
@@ -77,17 +77,14 @@ beforeAll(async () => {
     }),
   });
   expect(provision.status, await provision.clone().text()).toBe(201);
-  // A viewer who wants failure alerts.
+  // A viewer who turns on failure alerts for the project, as the settings page does.
   watcher = await createTestUser(server.testDatabase.db, { projects: { [ids.project]: 'viewer' } });
-  await server.testDatabase.db
-    .update(schema.projectUsers)
-    .set({ failureAlert: true })
-    .where(
-      and(
-        eq(schema.projectUsers.userId, watcher.id),
-        eq(schema.projectUsers.projectId, ids.project),
-      ),
-    );
+  const optIn = await fetch(`${server.baseUrl}/api/projects/${ids.project}/members/me`, {
+    method: 'PATCH',
+    headers: { ...watcher.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ failure_alert: true }),
+  });
+  expect(optIn.status, await optIn.clone().text()).toBe(200);
 
   dataDir = mkdtempSync(join(tmpdir(), 'lightning-webhook-reply-e2e-'));
   worker = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, 'worker'], {
