@@ -1,4 +1,5 @@
-import { hashPassword, passwordProblems, verifyPassword } from './passwords.js';
+import bcrypt from 'bcryptjs';
+import { hashPassword, needsRehash, passwordProblems, verifyPassword } from './passwords.js';
 
 describe('password strength', () => {
   it.each([
@@ -41,5 +42,15 @@ describe('password hashing', () => {
     expect(await verifyPassword(hashed, 'violet-Kettle-38-drumz')).toBe(false);
     expect(await verifyPassword(null, 'anything')).toBe(false);
     expect(await verifyPassword('not a hash', 'anything')).toBe(false);
+  });
+
+  it('verifies bcrypt hashes written by OpenFn Lightning, and marks them for rehashing', async () => {
+    // bcrypt_elixir writes `$2b$` hashes (cost 12 there; 4 here to keep the test quick).
+    const legacy = await bcrypt.hash('violet-Kettle-38-drums', 4);
+    expect(legacy).toMatch(/^\$2b\$04\$/);
+    expect(await verifyPassword(legacy, 'violet-Kettle-38-drums')).toBe(true);
+    expect(await verifyPassword(legacy, 'violet-Kettle-38-drumz')).toBe(false);
+    expect(needsRehash(legacy)).toBe(true);
+    expect(needsRehash(await hashPassword('violet-Kettle-38-drums'))).toBe(false);
   });
 });

@@ -1,8 +1,10 @@
 // Passwords: argon2id hashing (memory-hard, the library's defaults: 19 MiB, 2 passes) and the
-// strength rules a new password must pass. The rules refuse what guessing lists try first — one
+// strength rules a new password must pass. Hashes written by OpenFn Lightning (bcrypt, `$2b$…`)
+// still verify, so a migrated instance's users can sign in; sign-in then rehashes them with argon2id. The rules refuse what guessing lists try first — one
 // kind of character, the user's own email, common passwords and keyboard runs — and say which rule
 // failed, so the person choosing one knows what to change.
 import { hash, verify } from '@node-rs/argon2';
+import bcrypt from 'bcryptjs';
 
 export const PASSWORD_MIN_LENGTH = 12;
 /** The bcrypt limit Lightning uses; kept so passwords stay portable between the two. */
@@ -31,11 +33,19 @@ export async function verifyPassword(
     return false;
   }
   try {
+    if (isBcryptHash(hashed)) return await bcrypt.compare(password, hashed);
     return await verify(hashed, password);
   } catch {
     // A malformed stored hash never matches.
     return false;
   }
+}
+
+const isBcryptHash = (hashed: string) => /^\$2[aby]\$\d{2}\$/.test(hashed);
+
+/** True for a hash in an older scheme (bcrypt from Lightning), to be replaced after a sign-in. */
+export function needsRehash(hashed: string | null | undefined): boolean {
+  return !!hashed && !hashed.startsWith('$argon2id$');
 }
 
 // Passwords and stems that open the usual guessing lists. A password is refused when it contains

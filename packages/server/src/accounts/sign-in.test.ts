@@ -1,5 +1,6 @@
 // Sign-up, sign-in, lockout, sessions and the signed-in user's own settings, through a real server
 // and a cookie-keeping client, the way the web app uses them.
+import bcrypt from 'bcryptjs';
 import { eq, sql } from 'drizzle-orm';
 import { schema } from '../db/index.js';
 import { Browser } from '../test-support/browser.js';
@@ -279,6 +280,31 @@ describe('with sign-up allowed (the default)', () => {
       password: 'amber-Walrus-71-tides',
     });
     expect(fresh.status).toBe(200);
+  });
+
+  it('signs in a user migrated from Lightning (bcrypt hash) and moves them to argon2id', async () => {
+    const db = server.testDatabase.db;
+    await db.insert(schema.users).values({
+      firstName: 'Legacy',
+      email: 'legacy@example.com',
+      hashedPassword: await bcrypt.hash(PASSWORD, 4),
+      confirmedAt: new Date(),
+    });
+    const first = await newBrowser().post('/api/session', {
+      email: 'legacy@example.com',
+      password: PASSWORD,
+    });
+    expect(first.status).toBe(200);
+    const [row] = await db
+      .select({ hashedPassword: schema.users.hashedPassword })
+      .from(schema.users)
+      .where(eq(schema.users.email, 'legacy@example.com'));
+    expect(row!.hashedPassword).toMatch(/^\$argon2id\$/);
+    const again = await newBrowser().post('/api/session', {
+      email: 'legacy@example.com',
+      password: PASSWORD,
+    });
+    expect(again.status).toBe(200);
   });
 
   it('refuses a disabled user with the same message', async () => {

@@ -16,7 +16,7 @@ import {
 } from './email-flows.js';
 import { emailField, parseBody, passwordField } from './input.js';
 import { useBackupCode, verifyTotpCode } from './mfa.js';
-import { verifyPassword } from './passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { MFA_PENDING_SECONDS } from './session-cookie.js';
 import { findUserByEmail, getUser, type UserRow } from './users.js';
 
@@ -51,6 +51,13 @@ export async function checkPassword(
   if (!matches) {
     const lockedNow = await recordFailure(db, user.id);
     return { ok: false, user, lockedNow };
+  }
+  if (needsRehash(user.hashedPassword)) {
+    // The only moment the plaintext is at hand: move a Lightning bcrypt hash to argon2id.
+    await db
+      .update(schema.users)
+      .set({ hashedPassword: await hashPassword(password) })
+      .where(eq(schema.users.id, user.id));
   }
   return { ok: true, user };
 }
