@@ -63,7 +63,23 @@ describe('lightning create-api-token', () => {
     expect(payload).toMatchObject({ iss: 'Lightning', sub: `user:${userId}` });
     expect(payload.exp).toBeUndefined();
 
-    const rows = await withDatabase((db) => db.select().from(serverDb.schema.userTokens));
+    const [rows, audit] = await withDatabase(
+      async (db) =>
+        [
+          await db.select().from(serverDb.schema.userTokens),
+          await db.select().from(serverDb.schema.auditEvents),
+        ] as const,
+    );
+    // Audited as the system's doing (nobody signed in ran it).
+    expect(audit).toEqual([
+      expect.objectContaining({
+        event: 'created',
+        itemType: 'api_token',
+        actorId: null,
+        actorType: 'system',
+        changes: { user_id: userId, name: 'deploy script' },
+      }),
+    ]);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ context: 'api', name: 'deploy script' });
     expect(rows[0]!.tokenHash.toString('hex')).toBe(
