@@ -8,6 +8,7 @@ import { listAuditEvents } from '../audit/index.js';
 import { queryRows } from '../db/index.js';
 import { createTestUser, type TestUser } from '../test-support/actors.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
+import { createApiToken, listApiTokens } from './api-tokens.js';
 
 let server: TestServer;
 let alice: TestUser;
@@ -112,6 +113,19 @@ describe('personal access tokens', () => {
     expect(payload.sub).toBe(`user:${alice.id}`);
     expect(payload.jti).toMatch(/^[0-9a-f]{32}$/);
     expect(payload.iat).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+  });
+
+  it('cannot be issued without WORKER_RUNS_PRIVATE_KEY: 503 naming it, nothing stored', async () => {
+    const { db } = server.testDatabase;
+    const before = await listApiTokens(db, alice.id);
+    const noKey = { workers: { ...server.config.workers, runsPrivateKeyPem: undefined } };
+    await expect(
+      createApiToken(db, noKey, { userId: alice.id, name: 'unsigned' }),
+    ).rejects.toMatchObject({
+      statusCode: 503,
+      message: expect.stringContaining('WORKER_RUNS_PRIVATE_KEY'),
+    });
+    expect(await listApiTokens(db, alice.id)).toEqual(before);
   });
 
   it('are stored only as their SHA-256', async () => {
