@@ -71,6 +71,7 @@ describe('the web app shell', () => {
       ['Data retention', 'Data retention'],
       ['Notifications', 'Your notifications'],
       ['Credentials', 'Credentials'],
+      ['Audit trail', 'Audit trail'],
     ];
     for (const [tab, heading] of sections) {
       await page
@@ -154,6 +155,10 @@ describe('the web app shell', () => {
     await owner.getByRole('button', { name: 'Create credential' }).click();
     await owner.getByRole('cell', { name: 'registry', exact: true }).waitFor();
     expect(await owner.getByText('s3cret-value').count()).toBe(0);
+    // Its owner may delete it.
+    owner.once('dialog', (dialog) => dialog.accept());
+    await owner.getByRole('button', { name: 'Delete registry' }).click();
+    await owner.getByText('No credentials are shared with this project yet.').waitFor();
 
     await owner.getByRole('link', { name: 'Webhook security' }).click();
     await owner.getByLabel('Name').fill('partner key');
@@ -166,6 +171,12 @@ describe('the web app shell', () => {
     await owner.reload();
     await owner.getByRole('cell', { name: 'partner key' }).waitFor();
     expect(await owner.getByText(shown).count()).toBe(0);
+
+    // What happened is in the project's audit trail.
+    await owner.getByRole('link', { name: 'Audit trail' }).click();
+    const trail = owner.getByRole('table', { name: 'Audit trail' });
+    await trail.waitFor();
+    expect(await trail.getByRole('row').count()).toBeGreaterThan(1);
   });
 
   it('shows where keyboard focus is', async () => {

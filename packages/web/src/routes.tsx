@@ -77,6 +77,10 @@ const projectRoutes: RouteObject[] = [
         path: 'credentials',
         ...page(() => import('./projects/settings/CredentialsSettings'), 'CredentialsSettings'),
       },
+      {
+        path: 'audit',
+        ...page(() => import('./projects/settings/AuditSettings'), 'AuditSettings'),
+      },
     ],
   },
   // ── F2: workflows, editor, history, run inspector (src/editor, src/history, src/runs) ──────
@@ -108,6 +112,7 @@ const appRoutes: RouteObject[] = [
             path: 'projects',
             ...page(() => import('./admin/AdminProjectsPage'), 'AdminProjectsPage'),
           },
+          { path: 'audit', ...page(() => import('./admin/AdminAuditPage'), 'AdminAuditPage') },
           { path: 'mailbox', ...page(() => import('./admin/MailboxPage'), 'MailboxPage') },
           {
             path: 'mailbox/:mailId',

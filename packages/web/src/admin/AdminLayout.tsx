@@ -11,6 +11,7 @@ export function AdminLayout() {
       <nav className="tabs" aria-label="Administration sections">
         <NavLink to="/admin/users">Users</NavLink>
         <NavLink to="/admin/projects">Projects</NavLink>
+        <NavLink to="/admin/audit">Audit trail</NavLink>
         {instance?.mail_provider === 'local' && <NavLink to="/admin/mailbox">Mailbox</NavLink>}
       </nav>
       <Outlet />

@@ -1,7 +1,7 @@
 // Credentials available to this project, and a form to create one: pick a schema, fill the form
 // rendered from its JSON Schema. Secret values are never shown back (the API masks them).
 import { type FormEvent, useMemo, useState } from 'react';
-import { api } from '../../api/client';
+import { ApiError, api, errorMessage } from '../../api/client';
 import {
   type CredentialSchema,
   type Data,
@@ -22,6 +22,35 @@ export function CredentialsSettings() {
   const canCreate = user?.role === 'superuser' || roleAtLeast(project.role, 'editor');
   const credentials = useApi<ProjectCredential[]>(`/api/projects/${project.id}/credentials`);
   const [creating, setCreating] = useState(false);
+  const [rowError, setRowError] = useState<string | null>(null);
+
+  // Deleting a credential that jobs still use is refused (409) unless forced, which detaches it
+  // from those jobs: ask before forcing.
+  async function remove(credential: ProjectCredential) {
+    if (!window.confirm(`Delete the credential "${credential.name}"? This cannot be undone.`))
+      return;
+    setRowError(null);
+    const path = `/api/credentials/${credential.credential_id}`;
+    try {
+      await api(path, { method: 'DELETE' });
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 409)) {
+        setRowError(errorMessage(error));
+        return;
+      }
+      if (!window.confirm(`${error.message}\n\nDelete it anyway and detach it from those jobs?`)) {
+        return;
+      }
+      try {
+        await api(`${path}?force=true`, { method: 'DELETE' });
+      } catch (forced) {
+        setRowError(errorMessage(forced));
+        return;
+      }
+    }
+    credentials.reload();
+  }
+
   return (
     <>
       <section className="card" aria-labelledby="credentials-heading">
@@ -33,6 +62,7 @@ export function CredentialsSettings() {
             </Button>
           )}
         </div>
+        {rowError && <Notice>{rowError}</Notice>}
         {credentials.loading && !credentials.data ? (
           <Loading />
         ) : credentials.error ? (
@@ -46,6 +76,7 @@ export function CredentialsSettings() {
                 <th scope="col">Name</th>
                 <th scope="col">Type</th>
                 <th scope="col">Owner</th>
+                <th scope="col">Actions</th>
               </tr>
             </thead>
             <tbody>
@@ -54,6 +85,17 @@ export function CredentialsSettings() {
                   <td>{credential.name}</td>
                   <td>{credential.schema}</td>
                   <td>{credential.owner_email}</td>
+                  <td>
+                    {credential.owner_email === user?.email && (
+                      <Button
+                        variant="link"
+                        aria-label={`Delete ${credential.name}`}
+                        onClick={() => remove(credential)}
+                      >
+                        Delete
+                      </Button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -22,7 +22,7 @@ function fullName(member: Member): string {
 }
 
 export function MembersSettings() {
-  const { project } = useCurrentProject();
+  const { project, reload } = useCurrentProject();
   const { user } = useSession();
   const canEdit = useCanAdminister();
   const members = useApi<Member[]>(`/api/projects/${project.id}/members`);
@@ -41,7 +41,23 @@ export function MembersSettings() {
     }
   }
 
+  // The owner (or a superuser) may hand the project over: the new owner's old role goes away and
+  // the previous owner becomes an admin.
+  const canTransfer = user?.role === 'superuser' || project.role === 'owner';
+  const roleChoices = canTransfer
+    ? [...ROLE_OPTIONS, { value: 'owner', label: 'Owner — transfer ownership' }]
+    : ROLE_OPTIONS;
+
   async function changeRole(member: Member, next: string) {
+    if (
+      next === 'owner' &&
+      !window.confirm(
+        `Make ${member.email} the owner of ${project.name}? You will become an admin.`,
+      )
+    ) {
+      members.reload();
+      return;
+    }
     setRowError(null);
     try {
       await api(`/api/projects/${project.id}/members/${member.user_id}`, {
@@ -49,6 +65,7 @@ export function MembersSettings() {
         body: { role: next },
       });
       members.reload();
+      if (next === 'owner') reload();
     } catch (error) {
       setRowError(errorMessage(error));
     }
@@ -100,7 +117,7 @@ export function MembersSettings() {
                           value={member.role}
                           onChange={(event) => changeRole(member, event.target.value)}
                         >
-                          {ROLE_OPTIONS.map((option) => (
+                          {roleChoices.map((option) => (
                             <option key={option.value} value={option.value}>
                               {option.value}
                             </option>

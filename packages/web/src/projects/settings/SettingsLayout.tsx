@@ -14,6 +14,7 @@ const SECTIONS = [
   ['data', 'Data retention'],
   ['notifications', 'Notifications'],
   ['credentials', 'Credentials'],
+  ['audit', 'Audit trail'],
 ] as const;
 
 /** Whether the signed-in user may change this project's settings (admin, owner or superuser). */
