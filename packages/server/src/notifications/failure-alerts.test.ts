@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type Bus, createLocalBus } from '../cluster/index.js';
 import { loadConfig } from '../config/index.js';
-import { queryRows, schema } from '../db/index.js';
+import { openDatabase, queryRows, schema } from '../db/index.js';
 import { createLogger } from '../logger.js';
 import { createWorkflowFixture, enqueueRun, type WorkflowFixture } from '../runs/test-fixtures.js';
 import { createTestUser, type TestUser } from '../test-support/actors.js';
@@ -276,4 +276,57 @@ describe('delivery', () => {
       `3 runs failed in project-${p.projectId.slice(0, 8)}`,
     );
   });
+
+  // Two nodes = two connection pools on one database, each hearing every event (as over the
+  // PostgreSQL bus) and delivering at the same moments. PGlite lives in one process: PostgreSQL only.
+  it.skipIf(!process.env.DATABASE_URL)(
+    'two nodes hearing the same burst send one prompt email and one digest per member',
+    async () => {
+      const p = await projectWithMembers();
+      const runIds = await finishedRuns(p.first, 300, 'failed');
+      const base = loadConfig({}).config;
+      const other = await openDatabase({
+        ...base,
+        database: { ...base.database, url: database.url, poolSize: 5 },
+      });
+      let clock = new Date('2026-03-04T10:00:00Z');
+      const nodes = [db(), other.db].map((nodeDb) => {
+        const bus = createLocalBus();
+        const alerts = startFailureAlerts({
+          db: nodeDb,
+          bus,
+          mailer: createMailer({ config: base, db: nodeDb, logger }),
+          logger,
+          publicUrl: PUBLIC_URL,
+          windowMs: WINDOW_MS,
+          intervalMs: 3_600_000,
+          now: () => clock,
+        });
+        return { bus, alerts };
+      });
+      try {
+        const both = () => Promise.all(nodes.map((node) => node.alerts.flush()));
+        for (const node of nodes) failed(node.bus, runIds.slice(0, 1));
+        await both();
+        for (const node of nodes) failed(node.bus, runIds);
+        await both();
+        expect(await queued(p.projectId)).toBe(299 * 2);
+        clock = new Date(clock.getTime() + WINDOW_MS);
+        const rounds = await both();
+        expect(rounds.reduce((sum, round) => sum + round.sent, 0)).toBe(2);
+        for (const user of [p.alice, p.bob]) {
+          expect((await mailTo(user)).map((m) => m.subject).sort()).toEqual([
+            `299 runs failed in project-${p.projectId.slice(0, 8)}`,
+            `A run failed in project-${p.projectId.slice(0, 8)}`,
+          ]);
+        }
+      } finally {
+        for (const node of nodes) {
+          await node.alerts.stop();
+          await node.bus.close();
+        }
+        await other.close();
+      }
+    },
+  );
 });
