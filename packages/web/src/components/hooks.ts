@@ -12,9 +12,15 @@ export interface Loaded<T> {
   setData: (data: T) => void;
 }
 
-/** GETs `path` (null: nothing yet) and unwraps `{data}`. */
+/**
+ * GETs `path` (null: nothing yet) and unwraps `{data}`. Data belongs to the path it was loaded
+ * for: when the path changes, the old data is not shown for the new path while it loads.
+ */
 export function useApi<T>(path: string | null): Loaded<T> {
-  const [data, setData] = useState<T | undefined>(undefined);
+  const [loaded, setLoaded] = useState<{ path: string | null; data: T | undefined }>({
+    path: null,
+    data: undefined,
+  });
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(path !== null);
   const [generation, setGeneration] = useState(0);
@@ -27,7 +33,7 @@ export function useApi<T>(path: string | null): Loaded<T> {
     setError(null);
     api<{ data: T }>(path, { signal: controller.signal })
       .then((body) => {
-        setData(body?.data);
+        setLoaded({ path, data: body?.data });
         setLoading(false);
       })
       .catch((reason: unknown) => {
@@ -39,7 +45,15 @@ export function useApi<T>(path: string | null): Loaded<T> {
   }, [path, generation]);
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { data, error, loading, reload, setData };
+  const setData = useCallback((data: T) => setLoaded({ path, data }), [path]);
+  const data = loaded.path === path ? loaded.data : undefined;
+  return {
+    data,
+    error,
+    loading: loading || (path !== null && loaded.path !== path && !error),
+    reload,
+    setData,
+  };
 }
 
 export interface Action<A extends unknown[], R> {
