@@ -3,10 +3,11 @@
 // sharing one database, where the worker talks to node B and the browser listens on node A.
 import { randomUUID } from 'node:crypto';
 import { sign } from '@fastify/cookie';
+import { eq } from 'drizzle-orm';
 import WebSocket from 'ws';
 import { issueToken } from '../accounts/tokens.js';
 import type { Config } from '../config/index.js';
-import { openDatabase } from '../db/index.js';
+import { openDatabase, schema } from '../db/index.js';
 import { SESSION_COOKIE } from '../http/auth.js';
 import { createLogger } from '../logger.js';
 import { createWorkOrder } from '../runs/index.js';
@@ -15,6 +16,7 @@ import { type RunningServer, startServer } from '../server.js';
 import { createTestUser, type TestUser } from '../test-support/actors.js';
 import { testDatabaseUrl } from '../test-support/database.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
+import { liveSettings } from './live.js';
 import { TestWorker, UpgradeRefused } from './test-client.js';
 import { readWorkerKeys } from './worker-auth.js';
 
@@ -83,6 +85,8 @@ const clients: LiveClient[] = [];
 const workers: TestWorker[] = [];
 
 beforeAll(async () => {
+  // Sockets re-check their access often here, so a revoked membership shows without a long wait.
+  liveSettings.recheckIntervalMs = 100;
   server = await startTestServer();
   const db = server.database.db;
   fixture = await createWorkflowFixture(db);
@@ -214,6 +218,29 @@ describe('subscribing', () => {
       event: 'subscribed',
       data: { project_id: fixture.projectId },
     });
+  });
+});
+
+describe('access that ends while the socket is open', () => {
+  it('drops the subscriptions of a removed member and closes the socket of an ended session', async () => {
+    const db = server.database.db;
+    const member = await createTestUser(db, { projects: { [fixture.projectId]: 'viewer' } });
+    const client = await open(server.baseUrl, member);
+    expect(await client.subscribe({ project_id: fixture.projectId })).toMatchObject({
+      event: 'subscribed',
+    });
+    await db.delete(schema.projectUsers).where(eq(schema.projectUsers.userId, member.id));
+    expect(
+      await client.next(
+        (message) =>
+          message.event === 'error' && message.data.error === 'You may no longer watch this',
+      ),
+    ).toMatchObject({ data: { status: 404, subscribe: { project_id: fixture.projectId } } });
+    expect(client.socket.readyState).toBe(WebSocket.OPEN);
+
+    const closed = new Promise<number>((resolve) => client.socket.once('close', resolve));
+    await db.delete(schema.userTokens).where(eq(schema.userTokens.userId, member.id));
+    expect(await closed).toBe(4401);
   });
 });
 

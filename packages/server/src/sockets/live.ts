@@ -30,6 +30,13 @@ const LOG_BATCH = 500;
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const PING_INTERVAL_MS = 30_000;
 
+/**
+ * How often an open socket re-checks that its session still exists (not signed out, user not
+ * disabled) and that every subscription is still allowed (membership removed, role lowered).
+ * Mutable for tests only.
+ */
+export const liveSettings = { recheckIntervalMs: 60_000 };
+
 const uuid = z.guid();
 const target = z.union([z.strictObject({ project_id: uuid }), z.strictObject({ run_id: uuid })]);
 const clientMessage = z.union([
@@ -175,6 +182,43 @@ class LiveConnection {
         watch.reading = false;
       }
     })();
+  }
+
+  /**
+   * Drops what the actor may no longer watch (each with an error event), and closes the socket
+   * (4401) when the session or token behind it is gone.
+   */
+  async recheck(): Promise<void> {
+    if (!this.isOpen) return;
+    const [valid] = await queryRows(
+      this.hub.db,
+      sql`SELECT 1 FROM user_tokens t JOIN users u ON u.id = t.user_id
+          WHERE t.id = ${this.actor.tokenId} AND NOT u.disabled`,
+    );
+    if (!valid) {
+      this.socket.close(4401, 'session ended');
+      return;
+    }
+    const targets: Target[] = [
+      ...[...this.projects].map((project_id) => ({ project_id })),
+      ...[...this.runs.keys()].map((run_id) => ({ run_id })),
+    ];
+    for (const target of targets) {
+      try {
+        const projectId =
+          'project_id' in target ? target.project_id : await this.hub.projectOfRun(target.run_id);
+        if (!projectId) throw new HttpError(404, 'Not found');
+        await authorize(this.hub.db, this.actor, projectId, 'run:read');
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        this.unsubscribe(target);
+        this.send('error', {
+          error: 'You may no longer watch this',
+          status: error.statusCode,
+          subscribe: target,
+        });
+      }
+    }
   }
 
   close(): void {
@@ -366,6 +410,12 @@ export function registerLiveSocket(app: FastifyInstance, context: ServerContext)
         socket.ping();
       }, PING_INTERVAL_MS);
       ping.unref();
+      const recheck = setInterval(() => {
+        connection.recheck().catch((error) => {
+          context.logger.warn({ err: error }, 'live socket re-check failed');
+        });
+      }, liveSettings.recheckIntervalMs);
+      recheck.unref();
       socket.on('pong', () => {
         alive = true;
       });
@@ -381,6 +431,7 @@ export function registerLiveSocket(app: FastifyInstance, context: ServerContext)
       });
       socket.on('close', () => {
         clearInterval(ping);
+        clearInterval(recheck);
         connection.close();
       });
       socket.on('error', () => {});

@@ -75,10 +75,11 @@ class LiveSocket {
       }
       this.dispatch(parsed);
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       this.socket = null;
-      if (this.listeners.size === 0) return;
-      this.broadcast({ event: 'live:disconnected', data: {} });
+      this.broadcast({ event: 'live:disconnected', data: { code: event.code } });
+      // 4401: the session ended (signed out elsewhere); the next API call leads to sign-in.
+      if (this.listeners.size === 0 || event.code === 4401) return;
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.ensureOpen();
