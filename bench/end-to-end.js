@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { createApiUser } from './api-user.js';
 import { benchDatabase } from './bench-database.js';
 import { printHardware } from './hardware.js';
 import { startInstance } from './instance.js';
@@ -29,11 +30,10 @@ let worker;
 try {
   printHardware();
   await database.create();
-  server = await startInstance('server', {
-    DATABASE_URL: database.url,
-    LIGHTNING_DATA_DIR: dataDir,
-  });
-  const { webhookUrl } = await provisionWebhookWorkflow(server.url);
+  const env = { DATABASE_URL: database.url, LIGHTNING_DATA_DIR: dataDir };
+  const headers = await createApiUser(env);
+  server = await startInstance('server', env);
+  const { webhookUrl } = await provisionWebhookWorkflow(server.url, { headers });
 
   // The worker shares the server's development keys (same data directory).
   worker = spawn(process.execPath, [BIN, 'worker'], {

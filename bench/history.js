@@ -16,6 +16,7 @@ import pg from 'pg';
 import { loadConfig } from '../packages/server/dist/config/index.js';
 import { openDatabase } from '../packages/server/dist/db/index.js';
 import { applyRetention } from '../packages/server/dist/runs/index.js';
+import { createApiUser } from './api-user.js';
 import { benchDatabase } from './bench-database.js';
 import { printHardware } from './hardware.js';
 import { startInstance } from './instance.js';
@@ -59,7 +60,7 @@ function seedStatement(workflow, projectId, from, to) {
 
 async function time(url) {
   const started = performance.now();
-  const response = await fetch(url);
+  const response = await fetch(url, { headers });
   const body = await response.json();
   const ms = performance.now() - started;
   if (response.status !== 200)
@@ -87,14 +88,14 @@ async function measure(label, makeUrl, { requests = REQUESTS, warmup = WARMUP } 
 }
 
 let instance;
+/** The bench user's token (the owner of the project it provisions). */
+let headers;
 try {
   printHardware();
   await database.create();
-  instance = await startInstance('server', {
-    DATABASE_URL: databaseUrl,
-    LIGHTNING_DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-  });
+  const env = { DATABASE_URL: databaseUrl, LIGHTNING_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  headers = await createApiUser(env);
+  instance = await startInstance('server', env);
 
   const projectId = randomUUID();
   const workflows = Array.from({ length: 5 }, (_, n) => ({
@@ -107,7 +108,7 @@ try {
   }));
   const provisioned = await fetch(`${instance.url}/api/provision`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...headers, 'content-type': 'application/json' },
     body: JSON.stringify({
       id: projectId,
       name: 'history-bench',

@@ -1,10 +1,11 @@
 // Provisions a project with one workflow: an enabled webhook trigger → one job. Returns the ids and
-// the webhook URL; used by the benchmarks that drive an instance through its webhook.
+// the webhook URL; used by the benchmarks that drive an instance through its webhook. `headers`
+// authenticate the call (see api-user.js: the user becomes the project's owner).
 import { randomUUID } from 'node:crypto';
 
 export async function provisionWebhookWorkflow(
   baseUrl,
-  { jobBody = 'fn(s => s)', adaptor = '@openfn/language-common@3.3.4' } = {},
+  { headers, jobBody = 'fn(s => s)', adaptor = '@openfn/language-common@3.3.4' },
 ) {
   const ids = {
     projectId: randomUUID(),
@@ -14,7 +15,7 @@ export async function provisionWebhookWorkflow(
   };
   const response = await fetch(`${baseUrl}/api/provision`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...headers, 'content-type': 'application/json' },
     body: JSON.stringify({
       id: ids.projectId,
       name: 'bench',

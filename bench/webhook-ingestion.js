@@ -14,6 +14,7 @@ import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { createApiUser } from './api-user.js';
 import { benchDatabase } from './bench-database.js';
 import { printHardware } from './hardware.js';
 import { startInstance } from './instance.js';
@@ -119,19 +120,21 @@ let instance;
 try {
   printHardware();
   await database.create();
-  instance = await startInstance('server', {
+  const env = {
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: POOL_SIZE,
     LIGHTNING_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
-  });
+  };
+  const headers = await createApiUser(env);
+  instance = await startInstance('server', env);
 
   const {
     projectId,
     workflowId,
     triggerId,
     webhookUrl: webhook,
-  } = await provisionWebhookWorkflow(instance.url);
+  } = await provisionWebhookWorkflow(instance.url, { headers });
 
   await load(webhook, WARMUP_SECONDS);
 

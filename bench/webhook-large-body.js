@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createApiUser } from './api-user.js';
 import { printHardware } from './hardware.js';
 import { startInstance } from './instance.js';
 import { treeRssBytes } from './process-tree.js';
@@ -72,13 +73,15 @@ function streamBody(url, total, contentType = 'application/json') {
 let instance;
 try {
   printHardware();
-  instance = await startInstance('server', {
+  const env = {
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     LIGHTNING_DATA_DIR: dataDir,
     MAX_DATACLIP_SIZE_MB: '10',
     LOG_LEVEL: 'warn',
-  });
-  const { webhookUrl: url } = await provisionWebhookWorkflow(instance.url);
+  };
+  const headers = await createApiUser(env);
+  instance = await startInstance('server', env);
+  const { webhookUrl: url } = await provisionWebhookWorkflow(instance.url, { headers });
   const pid = instance.child.pid;
 
   // Warm the route (JIT, pools) with a small request first, then let the process settle.

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { schema } from '../../server/src/db/index.js';
+import { createTestUser } from '../../server/src/test-support/actors.js';
 import { startTestServer, type TestServer } from '../../server/src/test-support/server.js';
 import { ensureBuilt } from '../../worker/src/test-support/build-packages.js';
 import { processEnv } from './test-support/env.js';
@@ -42,9 +43,11 @@ beforeAll(async () => {
     WORKER_MAX_RUN_MEMORY_MB: '128',
     RUN_GRACE_PERIOD_SECONDS: '30',
   });
+  // Provisioned through the API by a user (who becomes the project's owner), as OpenFn's CLI does.
+  const provisioner = await createTestUser(server.testDatabase.db);
   const provision = await fetch(`${server.baseUrl}/api/provision`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...provisioner.headers, 'content-type': 'application/json' },
     body: JSON.stringify({
       id: ids.project,
       name: 'worker-e2e',

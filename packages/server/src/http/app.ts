@@ -18,6 +18,7 @@ import { installAuthentication } from './auth.js';
 import type { ServerContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
 import { registerHealthRoute } from './health.js';
+import { trackRoutes } from './route-list.js';
 import { registerWebApp } from './web-app.js';
 
 export type AppDependencies = ServerContext;
@@ -35,6 +36,7 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
+  trackRoutes(app);
   installErrorHandler(app);
   registerHealthRoute(app, database);
   await installAuthentication(app, context);

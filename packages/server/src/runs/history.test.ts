@@ -4,20 +4,38 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { type Database, queryRows, schema } from '../db/index.js';
 import { ConflictError } from '../http/errors.js';
+import { addMember, createTestUser, type TestUser } from '../test-support/actors.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 import { cancelRun } from './cancel.js';
 import { claim } from './claim.js';
 import { decodeCursor } from './cursor.js';
 import { retryWorkOrders } from './retry.js';
-import { createWorkflowFixture, enqueueRun, type WorkflowFixture } from './test-fixtures.js';
+import {
+  createWorkflowFixture as createRunsFixture,
+  enqueueRun,
+  type WorkflowFixture,
+} from './test-fixtures.js';
 
 let server: TestServer;
 let db: Database;
+/** An editor of every project these tests create (see `createWorkflowFixture` below). */
+let editor: TestUser;
 
 beforeAll(async () => {
   server = await startTestServer();
   db = server.database.db;
+  editor = await createTestUser(db);
 });
+
+/** The runs fixture, with `editor` as a member of its project. */
+async function createWorkflowFixture(
+  database: Database,
+  options?: Parameters<typeof createRunsFixture>[1],
+): Promise<WorkflowFixture> {
+  const fixture = await createRunsFixture(database, options);
+  await addMember(database, fixture.projectId, editor.id, 'editor');
+  return fixture;
+}
 afterAll(() => server?.close());
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions that read them
@@ -27,7 +45,10 @@ async function api(path: string, init: RequestInit & { json?: unknown } = {}) {
   const { json, ...rest } = init;
   const response = await fetch(`${server.baseUrl}${path}`, {
     ...rest,
-    headers: json === undefined ? rest.headers : { 'content-type': 'application/json' },
+    headers: {
+      ...editor.headers,
+      ...(json === undefined ? rest.headers : { 'content-type': 'application/json' }),
+    },
     body: json === undefined ? rest.body : JSON.stringify(json),
   });
   return { status: response.status, body: (await response.json()) as Json };

@@ -9,6 +9,8 @@ export type WorkOrderState = (typeof schema.WORK_ORDER_STATES)[number];
 
 export interface WorkOrderFilter {
   projectId?: string;
+  /** Only these projects' work orders (what the caller may see); absent: every project. */
+  projectIds?: readonly string[];
   workflowId?: string;
   /** Any of these states; all states when empty or absent. */
   states?: readonly WorkOrderState[];
@@ -73,6 +75,8 @@ export async function listWorkOrders(
   page: PageOptions,
 ): Promise<Page<WorkOrderSummary>> {
   const limit = page.pageSize + 1;
+  if (filter.projectIds?.length === 0)
+    return { data: [], meta: { page_size: page.pageSize, next_cursor: null } };
 
   // Why a LATERAL per (workflow, state) rather than one `WHERE workflow_id IN … AND state IN …
   // ORDER BY … LIMIT`: with several workflows or states, PostgreSQL must gather every matching row
@@ -87,6 +91,12 @@ export async function listWorkOrders(
     : filter.projectId
       ? sql`SELECT id, project_id FROM workflows WHERE project_id = ${filter.projectId}`
       : sql`SELECT id, project_id FROM workflows`;
+  const visibleWorkflows = filter.projectIds
+    ? sql`SELECT * FROM (${workflowSet}) AS v WHERE v.project_id IN (${sql.join(
+        filter.projectIds.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})`
+    : workflowSet;
   const states = filter.states?.length ? [...new Set(filter.states)] : null;
   const stateSet = states
     ? sql`CROSS JOIN (VALUES ${sql.join(
@@ -123,7 +133,7 @@ export async function listWorkOrders(
 
   const rows = await queryRows<Omit<WorkOrderSummary, 'runs'> & { sort_at: unknown }>(
     db,
-    sql`SELECT page.* FROM (${workflowSet}) AS w
+    sql`SELECT page.* FROM (${visibleWorkflows}) AS w
         ${stateSet}
         CROSS JOIN LATERAL (
           SELECT ${WORK_ORDER_COLUMNS}, wo.inserted_at AS sort_at

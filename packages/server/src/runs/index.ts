@@ -11,6 +11,7 @@ export {
 export { eventError, RunEventError } from './errors.js';
 export { CREDENTIAL_NOT_FOUND, fetchRunCredential, fetchRunDataclip } from './fetches.js';
 export { appendLogs, formatMessage } from './logs.js';
+export { projectOfDataclip, projectOfRun, projectOfWorkOrder } from './lookup.js';
 export {
   type LostRunSweeper,
   type LostRunSweeperOptions,

@@ -8,14 +8,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../db/index.js';
 import { installErrorHandler } from '../http/error-handler.js';
 import { createWorkOrder } from '../runs/index.js';
+import { createTestUser, type TestUser } from '../test-support/actors.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 import { createWorkflow, provisionProject, updateWorkflow } from '../workflows/index.js';
 import { registerWebhookRoutes, type WebhookDependencies } from './webhook.js';
 
 let server: TestServer;
+/** Owns the projects of these tests (it provisions them) and manages them through the API. */
+let owner: TestUser;
 
 beforeAll(async () => {
   server = await startTestServer({ MAX_DATACLIP_SIZE_MB: '1' });
+  owner = await createTestUser(server.database.db);
 });
 afterAll(async () => {
   await server?.close();
@@ -32,7 +36,11 @@ async function webhookWorkflow(
   } = {},
 ) {
   const projectId = randomUUID();
-  await provisionProject(db(), { id: projectId, name: `p-${projectId.slice(0, 8)}` });
+  await provisionProject(
+    db(),
+    { id: projectId, name: `p-${projectId.slice(0, 8)}` },
+    { ownerId: owner.id },
+  );
   const triggerId = randomUUID();
   const jobId = randomUUID();
   const workflow = await createWorkflow(db(), projectId, {
@@ -159,7 +167,7 @@ describe('webhook ingestion', () => {
         `${server.baseUrl}/api/projects/${projectId}/webhook_auth_methods`,
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { ...owner.headers, 'content-type': 'application/json' },
           body: JSON.stringify(method),
         },
       );
@@ -167,7 +175,7 @@ describe('webhook ingestion', () => {
       const { data } = (await response.json()) as { data: { id: string; api_key?: string } };
       const attached = await fetch(
         `${server.baseUrl}/api/triggers/${triggerId}/webhook_auth_methods/${data.id}`,
-        { method: 'PUT' },
+        { method: 'PUT', headers: owner.headers },
       );
       expect(attached.status).toBe(204);
       return data;
@@ -209,7 +217,7 @@ describe('webhook ingestion', () => {
     expect((await post(`/i/${triggerId}`, {})).status).toBe(200);
     const response = await fetch(`${server.baseUrl}/api/workflows/${workflow.id}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...owner.headers, 'content-type': 'application/json' },
       body: JSON.stringify({ ...workflow, triggers: [], edges: [], lock_version: 1 }),
     });
     expect(response.status).toBe(409);

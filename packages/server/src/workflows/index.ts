@@ -1,6 +1,12 @@
 // The workflows context: workflows with their jobs, triggers and edges, immutable snapshots, and
 // provisioning import/export. Other contexts use these functions, never the tables.
 export { describeCronError, parseCronExpression } from './cron-expression.js';
+export {
+  projectOfJob,
+  projectOfTrigger,
+  projectOfWebhookAuthMethod,
+  projectOfWorkflow,
+} from './lookup.js';
 export { type Page, type PageRequest, parsePageRequest } from './pagination.js';
 export { describeProject, type ProjectDocument, provisionProject, toYaml } from './provision.js';
 export {

@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { schema } from '../db/index.js';
+import { createTestUser, type TestUser } from '../test-support/actors.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
 let server: TestServer;
+/** Provisions the projects of these tests, so it is their owner. */
+let user: TestUser;
 
 beforeAll(async () => {
   server = await startTestServer();
+  user = await createTestUser(server.testDatabase.db);
 });
 afterAll(async () => {
   await server?.close();
@@ -15,7 +21,8 @@ afterAll(async () => {
 async function call(method: string, path: string, body?: unknown) {
   const response = await fetch(`${server.baseUrl}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers:
+      body === undefined ? user.headers : { ...user.headers, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -300,7 +307,9 @@ describe('provisioning', () => {
       name: document.name,
       workflows: [{ id: ids.workflow, jobs: [{ id: ids.fetch, body: 'get("/v2/patients")' }] }],
     });
-    const response = await fetch(`${server.baseUrl}/api/workflows/${ids.workflow}/snapshots`);
+    const response = await fetch(`${server.baseUrl}/api/workflows/${ids.workflow}/snapshots`, {
+      headers: user.headers,
+    });
     const snapshots = ((await response.json()) as { data: { id: string }[] }).data;
     expect(snapshots).toHaveLength(2);
     const old = await call('GET', `/api/provision/${ids.project}?snapshots[]=${snapshots[0]!.id}`);
@@ -334,12 +343,48 @@ describe('provisioning', () => {
 
     const response = await fetch(`${server.baseUrl}/api/provision`, {
       method: 'POST',
-      headers: { 'content-type': 'application/yaml' },
+      headers: { ...user.headers, 'content-type': 'application/yaml' },
       body: toYaml({ ...json, description: 'From YAML' }),
     });
     expect(response.status).toBe(201);
     expect(((await response.json()) as { data: { description: string } }).data.description).toBe(
       'From YAML',
     );
+  });
+
+  it('lets anyone signed in create a project (as its owner); changing one needs editor', async () => {
+    const db = server.testDatabase.db;
+    const { document } = projectDocument();
+    const stranger = await createTestUser(db);
+    const post = (as: TestUser | null, body: unknown) =>
+      fetch(`${server.baseUrl}/api/provision`, {
+        method: 'POST',
+        headers: { ...(as?.headers ?? {}), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post(null, document)).status).toBe(401);
+    expect((await post(stranger, document)).status).toBe(201);
+    const [membership] = await db
+      .select({ userId: schema.projectUsers.userId, role: schema.projectUsers.role })
+      .from(schema.projectUsers)
+      .where(eq(schema.projectUsers.projectId, document.id));
+    expect(membership).toEqual({ userId: stranger.id, role: 'owner' });
+
+    const changed = { ...document, description: 'changed' };
+    expect((await post(user, changed)).status).toBe(404);
+    const viewer = await createTestUser(db, { projects: { [document.id]: 'viewer' } });
+    expect((await post(viewer, changed)).status).toBe(403);
+    const editor = await createTestUser(db, { projects: { [document.id]: 'editor' } });
+    expect((await post(editor, changed)).status).toBe(201);
+    const read = await fetch(`${server.baseUrl}/api/provision/${document.id}`, {
+      headers: viewer.headers,
+    });
+    expect(((await read.json()) as { data: { description: string } }).data.description).toBe(
+      'changed',
+    );
+    expect(
+      (await fetch(`${server.baseUrl}/api/provision/${document.id}`, { headers: user.headers }))
+        .status,
+    ).toBe(404);
   });
 });

@@ -9,7 +9,7 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { type Database, schema } from '../db/index.js';
-import { HttpError, NotFoundError, ValidationError } from '../http/errors.js';
+import { ConflictError, HttpError, NotFoundError, ValidationError } from '../http/errors.js';
 import { withGraphs } from './read.js';
 import {
   assertLockVersion,
@@ -143,7 +143,21 @@ export interface ProjectDocument {
  * stored document. 400 for a malformed document, 422 listing every rule broken, 409 for a stale
  * workflow lock_version.
  */
-export async function provisionProject(db: Database, body: unknown): Promise<ProjectDocument> {
+export interface ProvisionOptions {
+  /** Who provisions: becomes the owner of a project the document creates. */
+  ownerId?: string;
+  /**
+   * The caller was only allowed to create a project (it did not exist when they were authorized):
+   * if it exists by the time the document is applied, 409 rather than updating it.
+   */
+  expectNew?: boolean;
+}
+
+export async function provisionProject(
+  db: Database,
+  body: unknown,
+  options: ProvisionOptions = {},
+): Promise<ProjectDocument> {
   const parsed = provisionDocumentSchema.safeParse(body ?? {});
   if (!parsed.success) {
     throw new HttpError(400, 'The provisioning document is malformed', {
@@ -153,7 +167,7 @@ export async function provisionProject(db: Database, body: unknown): Promise<Pro
   const document = parsed.data;
   try {
     await db.transaction(async (tx) => {
-      await applyDocument(tx, document);
+      await applyDocument(tx, document, options);
     });
   } catch (error) {
     rethrowConstraintError(error);
@@ -167,7 +181,11 @@ interface PlannedSave {
   graph: WorkflowGraph;
 }
 
-async function applyDocument(tx: Database, document: ProvisionDocument): Promise<void> {
+async function applyDocument(
+  tx: Database,
+  document: ProvisionDocument,
+  options: ProvisionOptions,
+): Promise<void> {
   const errors: FieldErrors = {};
   if (!document.name.trim()) addError(errors, 'name', 'must not be blank');
   if ((document.description ?? '').length > 240) {
@@ -191,6 +209,11 @@ async function applyDocument(tx: Database, document: ProvisionDocument): Promise
     .from(projects)
     .where(eq(projects.id, document.id))
     .for('update');
+  if (project && options.expectNew) {
+    throw new ConflictError(
+      `Project ${document.id} was created by someone else meanwhile; send the document again`,
+    );
+  }
 
   // Project credentials are created in the credentials context; here a document may only name
   // those already shared with the project.
@@ -287,6 +310,11 @@ async function applyDocument(tx: Database, document: ProvisionDocument): Promise
   ) as Partial<typeof projects.$inferInsert> & { name: string };
   if (!project) {
     await tx.insert(projects).values({ id: document.id, ...fields });
+    if (options.ownerId) {
+      await tx
+        .insert(schema.projectUsers)
+        .values({ projectId: document.id, userId: options.ownerId, role: 'owner' });
+    }
   } else if (
     Object.entries(fields).some(([key, value]) => project[key as keyof typeof project] !== value)
   ) {

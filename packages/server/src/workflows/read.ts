@@ -1,5 +1,5 @@
 // Reading workflows with their graph, in the API's snake_case shape.
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { type Database, schema } from '../db/index.js';
 import { NotFoundError } from '../http/errors.js';
 import { afterCursor, type Page, type PageRequest, toPage } from './pagination.js';
@@ -91,6 +91,8 @@ export async function getWorkflow(db: Database, id: string): Promise<Workflow> {
 
 export interface ListWorkflowsOptions {
   projectId?: string;
+  /** Only these projects' workflows (what the caller may see); absent: every project. */
+  projectIds?: readonly string[];
   includeDeleted?: boolean;
   /** One page (keyset); all when absent. */
   page?: PageRequest;
@@ -111,6 +113,13 @@ export async function listWorkflowsPage(
 ): Promise<Page<Workflow>> {
   const conditions = [];
   if (options.projectId) conditions.push(eq(workflows.projectId, options.projectId));
+  if (options.projectIds) {
+    conditions.push(
+      options.projectIds.length > 0
+        ? inArray(workflows.projectId, [...options.projectIds])
+        : sql`false`,
+    );
+  }
   if (!options.includeDeleted) conditions.push(isNull(workflows.deletedAt));
   const page = options.page;
   if (page) conditions.push(afterCursor(workflows.insertedAt, workflows.id, page));
@@ -144,10 +153,23 @@ export async function listJobs(
 /** Like listJobs, one page at a time, with the cursor of the next. */
 export async function listJobsPage(
   db: Database,
-  options: { projectId?: string; id?: string; page?: PageRequest } = {},
+  options: {
+    projectId?: string;
+    /** Only these projects' jobs (what the caller may see); absent: every project. */
+    projectIds?: readonly string[];
+    id?: string;
+    page?: PageRequest;
+  } = {},
 ): Promise<Page<JobWithWorkflow>> {
   const conditions = [isNull(workflows.deletedAt)];
   if (options.projectId) conditions.push(eq(workflows.projectId, options.projectId));
+  if (options.projectIds) {
+    conditions.push(
+      options.projectIds.length > 0
+        ? inArray(workflows.projectId, [...options.projectIds])
+        : sql`false`,
+    );
+  }
   if (options.id) conditions.push(eq(jobs.id, options.id));
   const page = options.page;
   const keyset = page ? afterCursor(jobs.insertedAt, jobs.id, page) : undefined;

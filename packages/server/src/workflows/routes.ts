@@ -1,11 +1,26 @@
-// HTTP routes of the workflows context: parse → call → shape. The logic lives in workflows.ts and
-// provision.ts so the accounts layer can wrap it with authorization later.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+// HTTP routes of the workflows context: authorize → parse → call → shape. The logic lives in
+// workflows.ts and provision.ts; every route asks the projects policy first (projects/policy.ts), so
+// a caller without the role gets 401/403/404 before any body is looked at.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { type Actor, requireActor } from '../http/auth.js';
 import type { ServerContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
+import {
+  authorize,
+  authorizeResource,
+  type ProjectAction,
+  visibleProjectIds,
+} from '../projects/policy.js';
 import { toExportYaml } from './export-yaml.js';
+import {
+  projectExistsById,
+  projectOfJob,
+  projectOfTrigger,
+  projectOfWebhookAuthMethod,
+  projectOfWorkflow,
+} from './lookup.js';
 import { parsePageRequest } from './pagination.js';
 import { describeProject, provisionProject, toYaml } from './provision.js';
 import { getJob, getWorkflow, listJobsPage, listWorkflowsPage } from './read.js';
@@ -36,21 +51,50 @@ export async function registerWorkflowRoutes(
 ): Promise<void> {
   const { db } = context;
 
-  app.get('/api/workflows', (request) =>
-    listWorkflowsPage(db, { page: parsePageRequest(request.query) }),
-  );
+  /** The project's id from the path, once the caller may take `action` in it. */
+  const inProject = async (
+    request: FastifyRequest<{ Params: { project_id: string } }>,
+    action: ProjectAction,
+  ): Promise<string> => {
+    const actor = requireActor(request);
+    const projectId = pathId(request.params.project_id, 'Project');
+    await authorize(db, actor, projectId, action);
+    return projectId;
+  };
+  /** Lists are limited to the projects the caller may see. */
+  const visible = async (actor: Actor) => {
+    const ids = await visibleProjectIds(db, actor);
+    return ids === 'all' ? {} : { projectIds: ids };
+  };
+  const workflowAccess = async (actor: Actor, id: string, action: ProjectAction) =>
+    authorizeResource(
+      db,
+      actor,
+      await projectOfWorkflow(db, id),
+      action,
+      `Workflow ${id} not found`,
+    );
 
-  app.get<{ Params: { project_id: string } }>('/api/projects/:project_id/workflows', (request) =>
+  app.get('/api/workflows', async (request) =>
     listWorkflowsPage(db, {
-      projectId: pathId(request.params.project_id, 'Project'),
+      ...(await visible(requireActor(request))),
       page: parsePageRequest(request.query),
     }),
+  );
+
+  app.get<{ Params: { project_id: string } }>(
+    '/api/projects/:project_id/workflows',
+    async (request) =>
+      listWorkflowsPage(db, {
+        projectId: await inProject(request, 'workflow:read'),
+        page: parsePageRequest(request.query),
+      }),
   );
 
   app.post<{ Params: { project_id: string } }>(
     '/api/projects/:project_id/workflows',
     async (request, reply) => {
-      const projectId = pathId(request.params.project_id, 'Project');
+      const projectId = await inProject(request, 'workflow:write');
       const input = parseWorkflowInput(request.body);
       const workflow = await createWorkflow(db, projectId, input);
       return reply.status(201).header('location', `/api/workflows/${workflow.id}`).send({
@@ -59,24 +103,40 @@ export async function registerWorkflowRoutes(
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/workflows/:id', async (request) => ({
-    data: await getWorkflow(db, pathId(request.params.id, 'Workflow')),
-  }));
+  app.get<{ Params: { id: string } }>('/api/workflows/:id', async (request) => {
+    const id = pathId(request.params.id, 'Workflow');
+    await workflowAccess(requireActor(request), id, 'workflow:read');
+    return { data: await getWorkflow(db, id) };
+  });
 
-  app.get('/api/jobs', (request) => listJobsPage(db, { page: parsePageRequest(request.query) }));
-  app.get<{ Params: { id: string } }>('/api/jobs/:id', async (request) => ({
-    data: await getJob(db, pathId(request.params.id, 'Job')),
-  }));
-  app.get<{ Params: { project_id: string } }>('/api/projects/:project_id/jobs', (request) =>
+  app.get('/api/jobs', async (request) =>
     listJobsPage(db, {
-      projectId: pathId(request.params.project_id, 'Project'),
+      ...(await visible(requireActor(request))),
+      page: parsePageRequest(request.query),
+    }),
+  );
+  app.get<{ Params: { id: string } }>('/api/jobs/:id', async (request) => {
+    const actor = requireActor(request);
+    const id = pathId(request.params.id, 'Job');
+    await authorizeResource(
+      db,
+      actor,
+      await projectOfJob(db, id),
+      'workflow:read',
+      `Job ${id} not found`,
+    );
+    return { data: await getJob(db, id) };
+  });
+  app.get<{ Params: { project_id: string } }>('/api/projects/:project_id/jobs', async (request) =>
+    listJobsPage(db, {
+      projectId: await inProject(request, 'workflow:read'),
       page: parsePageRequest(request.query),
     }),
   );
   app.get<{ Params: { project_id: string; id: string } }>(
     '/api/projects/:project_id/jobs/:id',
     async (request) => {
-      const projectId = pathId(request.params.project_id, 'Project');
+      const projectId = await inProject(request, 'workflow:read');
       const job = await getJob(db, pathId(request.params.id, 'Job'));
       if (job.project_id !== projectId) throw new HttpError(404, `Job ${job.id} not found`);
       return { data: job };
@@ -85,11 +145,14 @@ export async function registerWorkflowRoutes(
 
   app.get<{ Params: { id: string } }>('/api/workflows/:id/snapshots', async (request) => {
     const id = pathId(request.params.id, 'Workflow');
+    await workflowAccess(requireActor(request), id, 'workflow:read');
     await getWorkflow(db, id);
     return { data: await listSnapshots(db, id) };
   });
 
-  const update = async (request: { params: { id: string }; body: unknown }) => {
+  const update = async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const id = pathId(request.params.id, 'Workflow');
+    await workflowAccess(requireActor(request), id, 'workflow:write');
     const input = parseWorkflowInput(request.body);
     if (input.lock_version === undefined) {
       throw new HttpError(400, 'The workflow document is malformed', {
@@ -98,7 +161,7 @@ export async function registerWorkflowRoutes(
         },
       });
     }
-    return { data: await updateWorkflow(db, pathId(request.params.id, 'Workflow'), input) };
+    return { data: await updateWorkflow(db, id, input) };
   };
   app.put<{ Params: { id: string } }>('/api/workflows/:id', update);
   app.patch<{ Params: { id: string } }>('/api/workflows/:id', update);
@@ -106,12 +169,10 @@ export async function registerWorkflowRoutes(
   app.delete<{ Params: { id: string }; Querystring: Record<string, string> }>(
     '/api/workflows/:id',
     async (request, reply) => {
+      const id = pathId(request.params.id, 'Workflow');
+      await workflowAccess(requireActor(request), id, 'workflow:write');
       const query = lockVersionQuery.safeParse(request.query);
-      await deleteWorkflow(
-        db,
-        pathId(request.params.id, 'Workflow'),
-        query.success ? query.data.lock_version : undefined,
-      );
+      await deleteWorkflow(db, id, query.success ? query.data.lock_version : undefined);
       return reply.status(204).send();
     },
   );
@@ -135,14 +196,14 @@ export async function registerWorkflowRoutes(
   app.get<{ Params: { project_id: string } }>(
     '/api/projects/:project_id/webhook_auth_methods',
     async (request) => ({
-      data: await listWebhookAuthMethods(db, pathId(request.params.project_id, 'Project')),
+      data: await listWebhookAuthMethods(db, await inProject(request, 'workflow:read')),
     }),
   );
 
   app.post<{ Params: { project_id: string } }>(
     '/api/projects/:project_id/webhook_auth_methods',
     async (request, reply) => {
-      const projectId = pathId(request.params.project_id, 'Project');
+      const projectId = await inProject(request, 'webhook_auth:manage');
       const parsed = authMethodSchema.safeParse(request.body ?? {});
       if (!parsed.success) {
         throw new HttpError(400, 'The webhook auth method is malformed', {
@@ -169,14 +230,31 @@ export async function registerWorkflowRoutes(
     },
   );
 
+  /** Attaching and detaching auth methods is managing them: the trigger's project admins. */
+  const triggerAuthAccess = async (
+    request: FastifyRequest<{ Params: { trigger_id: string; id: string } }>,
+  ) => {
+    const actor = requireActor(request);
+    const triggerId = pathId(request.params.trigger_id, 'Trigger');
+    const projectId = await authorizeResource(
+      db,
+      actor,
+      await projectOfTrigger(db, triggerId),
+      'webhook_auth:manage',
+      `Trigger ${triggerId} not found`,
+    );
+    const methodId = pathId(request.params.id, 'Webhook auth method');
+    if ((await projectOfWebhookAuthMethod(db, methodId)) !== projectId) {
+      throw new HttpError(404, `Webhook auth method ${methodId} not found`);
+    }
+    return { triggerId, methodId };
+  };
+
   app.put<{ Params: { trigger_id: string; id: string } }>(
     '/api/triggers/:trigger_id/webhook_auth_methods/:id',
     async (request, reply) => {
-      await addWebhookAuthMethodToTrigger(
-        db,
-        pathId(request.params.trigger_id, 'Trigger'),
-        pathId(request.params.id, 'Webhook auth method'),
-      );
+      const { triggerId, methodId } = await triggerAuthAccess(request);
+      await addWebhookAuthMethodToTrigger(db, triggerId, methodId);
       return reply.status(204).send();
     },
   );
@@ -184,11 +262,8 @@ export async function registerWorkflowRoutes(
   app.delete<{ Params: { trigger_id: string; id: string } }>(
     '/api/triggers/:trigger_id/webhook_auth_methods/:id',
     async (request, reply) => {
-      await removeWebhookAuthMethodFromTrigger(
-        db,
-        pathId(request.params.trigger_id, 'Trigger'),
-        pathId(request.params.id, 'Webhook auth method'),
-      );
+      const { triggerId, methodId } = await triggerAuthAccess(request);
+      await removeWebhookAuthMethodFromTrigger(db, triggerId, methodId);
       return reply.status(204).send();
     },
   );
@@ -211,7 +286,19 @@ export async function registerWorkflowRoutes(
       },
     );
     scope.post('/api/provision', async (request, reply) => {
-      const document = await provisionProject(db, request.body);
+      // A new project may be provisioned by anyone signed in (they become its owner); changing an
+      // existing one needs provision:write in it.
+      const actor = requireActor(request);
+      const id = (request.body as { id?: unknown } | null)?.id;
+      let expectNew = false;
+      if (typeof id === 'string' && uuidParam.safeParse(id).success) {
+        if (await projectExistsById(db, id)) await authorize(db, actor, id, 'provision:write');
+        else expectNew = true;
+      }
+      const document = await provisionProject(db, request.body, {
+        ownerId: actor.user.id,
+        expectNew,
+      });
       return reply
         .status(201)
         .header('location', `/api/provision/${document.id}`)
@@ -220,18 +307,21 @@ export async function registerWorkflowRoutes(
   });
 
   const describe = async (
+    actor: Actor,
     id: string | undefined,
     yaml: boolean | 'export',
     reply: FastifyReply,
     query: Record<string, unknown>,
   ) => {
+    const projectId = pathId(id, 'Project');
+    await authorize(db, actor, projectId, 'project:read');
     // `?snapshots[]=a&snapshots[]=b` (Lightning's form), or `?snapshots=a,b`.
     const raw = query['snapshots[]'] ?? query.snapshots;
     const snapshotIds = (Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [])
       .map(String)
       .filter(Boolean)
       .map((snapshotId) => pathId(snapshotId, 'Snapshot'));
-    const document = await describeProject(db, pathId(id, 'Project'), snapshotIds);
+    const document = await describeProject(db, projectId, snapshotIds);
     if (yaml === 'export') {
       return reply.type('text/yaml; charset=utf-8').send(toExportYaml(document));
     }
@@ -240,19 +330,20 @@ export async function registerWorkflowRoutes(
   };
 
   app.get<{ Querystring: { id?: string } }>('/api/provision/yaml', (request, reply) =>
-    describe(request.query.id, 'export', reply, request.query),
+    describe(requireActor(request), request.query.id, 'export', reply, request.query),
   );
 
   app.get<{ Params: { project_id: string }; Querystring: { format?: string } }>(
     '/api/provision/:project_id',
     (request, reply) => {
+      const actor = requireActor(request);
       let id = request.params.project_id;
       let yaml = request.query.format === 'yaml';
       if (id.endsWith('.yaml')) {
         id = id.slice(0, -'.yaml'.length);
         yaml = true;
       }
-      return describe(id, yaml, reply, request.query);
+      return describe(actor, id, yaml, reply, request.query);
     },
   );
 }

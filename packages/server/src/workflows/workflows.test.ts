@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../db/index.js';
+import { createTestUser, type TestUser } from '../test-support/actors.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
 let server: TestServer;
+/** Provisions the projects of these tests, so it is their owner. */
+let user: TestUser;
 
 beforeAll(async () => {
   server = await startTestServer();
+  user = await createTestUser(server.testDatabase.db);
 });
 afterAll(async () => {
   await server?.close();
@@ -16,7 +20,8 @@ afterAll(async () => {
 async function call(method: string, path: string, body?: unknown) {
   const response = await fetch(`${server.baseUrl}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers:
+      body === undefined ? user.headers : { ...user.headers, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
