@@ -1,5 +1,6 @@
-// `lightning reset-demo`, spawned against an instance's data directory (embedded PGlite); the
-// reset itself on PostgreSQL is covered by server/src/demo/demo.test.ts.
+// `lightning reset-demo`, spawned as an operator runs it: against a fresh PostgreSQL database when
+// the suite runs on PostgreSQL (DATABASE_URL), otherwise against an embedded PGlite data directory.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,19 +9,39 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processEnv } from '../test-support/env.js';
 import { runCli } from '../test-support/run-cli.js';
 
+const adminUrl = serverConfig.loadConfig(process.env).config.database.url;
 let dataDir: string;
+/** The per-test PostgreSQL database (PostgreSQL runs only). */
+let database: { name: string; url: string } | undefined;
+
+/** Only the instance's own variables: its data directory, or its database. */
+const instanceEnv = (): Record<string, string> => ({
+  LIGHTNING_DATA_DIR: dataDir,
+  ...(database ? { DATABASE_URL: database.url } : {}),
+});
 
 const env = (extra: Record<string, string> = {}) =>
-  processEnv({ LIGHTNING_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra });
+  processEnv({ ...instanceEnv(), LOG_LEVEL: 'warn', ...extra });
 
 async function withDatabase<T>(use: (db: serverDb.Database) => Promise<T>): Promise<T> {
-  const { config } = serverConfig.loadConfig({ LIGHTNING_DATA_DIR: dataDir });
-  const database = await serverDb.openDatabase(config);
+  const { config } = serverConfig.loadConfig(instanceEnv());
+  const handle = await serverDb.openDatabase(config);
   try {
-    await serverDb.migrateDatabase(database);
-    return await use(database.db);
+    await serverDb.migrateDatabase(handle);
+    return await use(handle.db);
   } finally {
-    await database.close();
+    await handle.close();
+  }
+}
+
+/** Runs one statement on the PostgreSQL server the suite was pointed at. */
+async function onServer(statement: string): Promise<void> {
+  const { config } = serverConfig.loadConfig({ DATABASE_URL: adminUrl });
+  const admin = await serverDb.openDatabase(config);
+  try {
+    await admin.pool!.query(statement);
+  } finally {
+    await admin.close();
   }
 }
 
@@ -33,12 +54,20 @@ const emails = () =>
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'lightning-demo-cli-'));
+  if (adminUrl) {
+    const name = `lightning_test_${randomBytes(6).toString('hex')}`;
+    await onServer(`CREATE DATABASE ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    database = { name, url: url.toString() };
+  }
   await withDatabase((db) =>
     db.insert(serverDb.schema.users).values({ firstName: 'Real', email: 'real@example.com' }),
   );
 });
-afterAll(() => {
+afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
+  if (database) await onServer(`DROP DATABASE IF EXISTS ${database.name} WITH (FORCE)`);
 });
 
 describe('lightning reset-demo', () => {
@@ -60,6 +89,9 @@ describe('lightning reset-demo', () => {
     );
     expect(stderr).not.toMatch(/\n\s+at /);
     expect(code).toBe(0);
+    expect(stdout).toContain(
+      `Reset the demo instance at ${database ? serverDb.describeDatabaseUrl(database.url) : dataDir}`,
+    );
     expect(stdout).toMatch(/Project openfn-demo \([0-9a-f-]{36}\) with 2 workflows/);
     expect(stdout).toMatch(/demo@openfn\.org\s+\S+\s+superuser/);
     expect(stdout).toMatch(/editor@openfn\.org\s+\S+\s+editor/);
