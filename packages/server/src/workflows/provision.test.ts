@@ -369,6 +369,11 @@ describe('provisioning', () => {
       .from(schema.projectUsers)
       .where(eq(schema.projectUsers.projectId, document.id));
     expect(membership).toEqual({ userId: stranger.id, role: 'owner' });
+    const [created] = await db
+      .select({ event: schema.auditEvents.event, actorId: schema.auditEvents.actorId })
+      .from(schema.auditEvents)
+      .where(eq(schema.auditEvents.projectId, document.id));
+    expect(created).toEqual({ event: 'project_created', actorId: stranger.id });
 
     const changed = { ...document, description: 'changed' };
     expect((await post(user, changed)).status).toBe(404);

@@ -8,6 +8,7 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { stringify } from 'yaml';
 import { z } from 'zod';
+import { recordAuditEvent } from '../audit/index.js';
 import { type Database, schema } from '../db/index.js';
 import { ConflictError, HttpError, NotFoundError, ValidationError } from '../http/errors.js';
 import { withGraphs } from './read.js';
@@ -314,6 +315,14 @@ async function applyDocument(
       await tx
         .insert(schema.projectUsers)
         .values({ projectId: document.id, userId: options.ownerId, role: 'owner' });
+      await recordAuditEvent(tx, {
+        event: 'project_created',
+        itemType: 'project',
+        itemId: document.id,
+        projectId: document.id,
+        actorId: options.ownerId,
+        changes: { after: { name: fields.name, owner_id: options.ownerId, via: 'provisioning' } },
+      });
     }
   } else if (
     Object.entries(fields).some(([key, value]) => project[key as keyof typeof project] !== value)
