@@ -5,8 +5,11 @@
 
 import { eq } from 'drizzle-orm';
 import type { Locator, Page } from 'playwright-core';
-import { schema } from '../../server/src/db/index.js';
+import { openDatabase, schema } from '../../server/src/db/index.js';
+import { createLogger } from '../../server/src/logger.js';
+import { startServer } from '../../server/src/server.js';
 import { addMember, createTestUser } from '../../server/src/test-support/actors.js';
+import { testDatabaseUrl } from '../../server/src/test-support/database.js';
 import { type App, startApp, startWorker, type Worker } from './support.js';
 
 let app: App;
@@ -288,6 +291,55 @@ describe('building and running a workflow in the browser', () => {
     await page.getByRole('table', { name: 'Work orders' }).waitFor();
     expect(await page.getByRole('button', { name: /Retry selected/ }).count()).toBe(0);
   }, 120_000);
+  // Last: it stops the first node's worker, so that node B executes the run.
+  it.skipIf(!testDatabaseUrl())(
+    'shows a run handled entirely by another server node (PostgreSQL only: PGlite is one node)',
+    async () => {
+      const { server } = app;
+      const url = server.testDatabase.url!;
+      const config = {
+        ...server.config,
+        database: { ...server.config.database, url, poolSize: 4 },
+        http: { ...server.config.http, port: 0 },
+      };
+      const handle = await openDatabase(config);
+      const nodeB = await startServer({ config, logger: createLogger('silent'), database: handle });
+      await worker?.stop();
+      worker = undefined;
+      const workerB = await startWorker({ ...app, server: { ...server, baseUrl: nodeB.url } });
+      try {
+        const [grace] = await server.testDatabase.db
+          .select()
+          .from(schema.users)
+          .where(eq(schema.users.email, email));
+        const page = await app.pageAs(grace!.id);
+        await page.goto(app.url(`/projects/${projectId}/history`));
+        await page.getByRole('table', { name: 'Work orders' }).waitFor();
+        const workflowId = /\/workflows\/([0-9a-f-]{36})/.exec(workflowUrl)![1]!;
+        const owner = await createTestUser(server.testDatabase.db, {
+          projects: { [projectId]: 'editor' },
+        });
+        const trigger = await triggerId(workflowId, owner.headers);
+        // The webhook, the claim, the run's events: all on node B; the browser is on node A.
+        const posted = await fetch(`${nodeB.url}/i/${trigger}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ n: 7 }),
+        });
+        const { work_order_id: workOrderId } = (await posted.json()) as { work_order_id: string };
+        const row = page.getByTestId(`work-order-${workOrderId}`);
+        await row.getByText('success').first().waitFor({ timeout: 120_000 });
+        await row.getByRole('button', { name: /Expand work order/ }).click();
+        await row.getByRole('link', { name: /^Run / }).click();
+        await page.getByTestId('log-lines').getByText('second saw 8').waitFor();
+      } finally {
+        await workerB.stop();
+        await nodeB.close();
+        await handle.close();
+      }
+    },
+    240_000,
+  );
 });
 
 async function triggerId(workflowId: string, headers: Record<string, string>): Promise<string> {
