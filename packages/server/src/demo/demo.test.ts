@@ -1,12 +1,13 @@
 // Resetting a demo instance: refused unless it is one; otherwise everything is replaced by the demo.
-import { count, eq } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../accounts/index.js';
 import { listAuditEvents, recordAuditEvent } from '../audit/index.js';
 import { loadConfig } from '../config/index.js';
-import { schema } from '../db/index.js';
+import { queryRows, schema } from '../db/index.js';
 import { createTestUser } from '../test-support/actors.js';
 import { createTestDatabase, type TestDatabase } from '../test-support/database.js';
+import { findPlaintextSecrets } from '../test-support/secret-scan.js';
 import { describeProject } from '../workflows/provision.js';
 import { DEMO_PROJECT_NAME, DEMO_USERS, DemoResetRefusedError, resetDemo } from './index.js';
 
@@ -103,6 +104,18 @@ describe('resetDemo', () => {
     expect(cron.triggers[0]).toMatchObject({ type: 'cron', cron_expression: '0 9 * * *' });
     const snapshots = await db.select().from(schema.workflowSnapshots);
     expect(snapshots).toHaveLength(2);
+
+    // The known demo passwords exist only as hashes.
+    const tables = await queryRows<{ tablename: string }>(
+      db,
+      sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`,
+    );
+    const scan = await findPlaintextSecrets(
+      db,
+      tables.map((t) => t.tablename),
+      DEMO_USERS.map((u) => u.password),
+    );
+    expect(scan.hits).toEqual([]);
 
     // A second reset gives a fresh demo again (not a second copy).
     const again = await resetDemo(db, demoConfig(true));
