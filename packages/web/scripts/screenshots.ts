@@ -122,25 +122,37 @@ async function main() {
       project_ids: [ids.project],
     });
 
-    // A webhook starts a run; wait for the worker to finish it.
-    const webhook = await fetch(app.url(`/i/${ids.trigger}`), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        patients: [{ name: 'Mary Seacole' }, { name: 'Florence Nightingale' }],
-      }),
-    });
-    const { work_order_id: workOrderId } = (await webhook.json()) as { work_order_id: string };
-    let runId = '';
-    for (let attempt = 0; attempt < 600 && !runId; attempt++) {
-      const { data } = (await call(page, 'get', `/api/work_orders/${workOrderId}`)) as {
-        data: { runs: { id: string; state: string }[] };
-      };
-      const run = data.runs[0];
-      if (run && !['available', 'claimed', 'started'].includes(run.state)) runId = run.id;
-      else await new Promise((resolve) => setTimeout(resolve, 200));
+    // Webhooks start runs (the last one without patients fails in "validate"); wait for the
+    // worker to finish them all.
+    const bodies = [
+      { patients: [{ name: 'Mary Seacole' }, { name: 'Florence Nightingale' }] },
+      { patients: [{ name: 'Elizabeth Blackwell' }] },
+      { note: 'no patients in this one' },
+    ];
+    const workOrders: string[] = [];
+    for (const body of bodies) {
+      const webhook = await fetch(app.url(`/i/${ids.trigger}`), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      workOrders.push(((await webhook.json()) as { work_order_id: string }).work_order_id);
     }
-    if (!runId) throw new Error(`the run did not finish; the worker said:\n${worker.output()}`);
+    const finished: string[] = [];
+    for (const workOrderId of workOrders) {
+      let runId = '';
+      for (let attempt = 0; attempt < 600 && !runId; attempt++) {
+        const { data } = (await call(page, 'get', `/api/work_orders/${workOrderId}`)) as {
+          data: { runs: { id: string; state: string }[] };
+        };
+        const run = data.runs[0];
+        if (run && !['available', 'claimed', 'started'].includes(run.state)) runId = run.id;
+        else await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      if (!runId) throw new Error(`a run did not finish; the worker said:\n${worker.output()}`);
+      finished.push(runId);
+    }
+    const runId = finished[0]!;
 
     const project = `/projects/${ids.project}`;
     await shoot(page, 'projects', '/projects', heading('Projects'));
@@ -160,8 +172,18 @@ async function main() {
     await shoot(page, 'settings-members', `${project}/settings/members`, () =>
       page.getByRole('cell', { name: 'grace@example.org', exact: true }).waitFor(),
     );
-    await shoot(page, 'settings-credentials', `${project}/settings/credentials`, () =>
-      page.getByRole('cell', { name: 'registry api', exact: true }).waitFor(),
+    await shoot(
+      page,
+      'settings-credentials',
+      `${project}/settings/credentials`,
+      async () => {
+        await page.getByRole('cell', { name: 'registry api', exact: true }).waitFor();
+        // With the form for a new credential open, drawn from the HTTP schema.
+        await page.getByRole('button', { name: 'New credential' }).click();
+        await page.getByLabel('Type').selectOption({ label: 'HTTP' });
+        await page.getByLabel('Name', { exact: true }).fill('warehouse');
+      },
+      true,
     );
     await shoot(page, 'account', '/account', heading('Your account'), true);
     await shoot(page, 'admin-users', '/admin/users', () =>
