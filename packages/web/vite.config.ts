@@ -8,7 +8,14 @@ const target = process.env.LIGHTNING_URL ?? 'http://127.0.0.1:4000';
 
 export default defineConfig({
   plugins: [react()],
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 4096 },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: false,
+    chunkSizeWarningLimit: 4096,
+    // The per-plugin timing report is noise in `npm install` output on a busy machine.
+    rolldownOptions: { checks: { bundlerTimings: false } },
+  },
   server: {
     proxy: {
       '/api': { target, ws: true },
