@@ -210,4 +210,25 @@ describe('the web app shell', () => {
     const me = await fetch(app.url('/api/me'), { headers: someone.headers });
     expect(me.status).toBe(401);
   });
+
+  it('answers unknown pages and projects with a message, never a stack trace', async () => {
+    const stranger = await createTestUser(app.server.testDatabase.db, {
+      email: 'stranger@example.org',
+    });
+    const page = await app.pageAs(stranger.id);
+
+    // Someone else's project looks the same as a missing one.
+    await page.goto(app.url(`/projects/${projectId}/settings`));
+    await page
+      .getByRole('alert')
+      .getByText(/not found/i)
+      .waitFor();
+    await page.getByRole('button', { name: 'Try again' }).waitFor();
+
+    await page.goto(app.url('/no/such/page'));
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    const text = (await page.locator('body').textContent()) ?? '';
+    expect(text).not.toMatch(/\n\s+at \S+ \(/);
+    expect(text).not.toContain('Error:');
+  });
 });
