@@ -35,6 +35,7 @@ const projects: RouteAccessFile = {
         url: '/api/projects',
         payload: { name: `matrix-${Math.random().toString(36).slice(2, 10)}` },
       }),
+      observe: projectCount,
     },
     { method: 'GET', url: '/api/projects/:project_id', access: { project: 'project:read' } },
     {
@@ -77,6 +78,18 @@ const projects: RouteAccessFile = {
         url: `/api/projects/${f.projectId}/members/me`,
         payload: { failure_alert: true, digest: 'daily' },
       }),
+      observe: async (f) =>
+        (
+          await f.db
+            .select({
+              userId: schema.projectUsers.userId,
+              failureAlert: schema.projectUsers.failureAlert,
+              digest: schema.projectUsers.digest,
+            })
+            .from(schema.projectUsers)
+        )
+          .map((m) => `${m.userId}:${m.failureAlert}:${m.digest}`)
+          .sort(),
     },
     {
       method: 'PATCH',
