@@ -6,6 +6,8 @@ import { schema } from '../db/index.js';
 import type { Actor } from '../http/auth.js';
 import { ForbiddenError, NotFoundError } from '../http/errors.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export type ProjectRole = (typeof schema.PROJECT_ROLES)[number];
 
 /** Roles in increasing power; a role may do everything the roles before it may. */
@@ -71,6 +73,8 @@ export async function authorize(
   projectId: string,
   action: ProjectAction,
 ): Promise<ProjectRole | 'superuser'> {
+  // Not a UUID: it cannot name a project (and must not reach the database as one).
+  if (!UUID.test(projectId)) throw new NotFoundError(`Project ${projectId} not found`);
   const [row] = await db
     .select({ requiresMfa: schema.projects.requiresMfa, role: schema.projectUsers.role })
     .from(schema.projects)

@@ -3,9 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { type Database, schema } from '../db/index.js';
+import { NotFoundError } from '../http/errors.js';
 import { createWorkflowFixture, enqueueRun } from '../runs/test-fixtures.js';
 import { createTestUser, type TestUser } from '../test-support/actors.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
+import { authorize } from './policy.js';
 
 let server: TestServer;
 let db: Database;
@@ -81,6 +83,30 @@ describe('projects', () => {
       name: ['is required'],
     });
     expect((await api(null, 'POST', '/api/projects', { name: 'x' })).status).toBe(401);
+  });
+
+  it('answers 404 for a project id that is not a UUID, at the policy too', async () => {
+    const alice = await createTestUser(db, { superuser: true });
+    expect((await api(alice, 'GET', '/api/projects/not-a-uuid')).status).toBe(404);
+    await expect(
+      authorize(
+        db,
+        {
+          user: {
+            ...alice,
+            firstName: 'A',
+            lastName: 'B',
+            role: 'superuser',
+            mfaEnabled: false,
+            confirmedAt: null,
+          },
+          via: 'api_token',
+          tokenId: alice.id,
+        },
+        'nope',
+        'project:read',
+      ),
+    ).rejects.toThrow(NotFoundError);
   });
 
   it('changes settings within the retention rules, all or nothing', async () => {
