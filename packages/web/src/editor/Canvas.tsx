@@ -19,7 +19,7 @@ import {
   useReactFlow,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { type Edge, edgeLabel, type Selection, splitAdaptor, type Workflow } from './model';
 
 interface NodeData extends Record<string, unknown> {
@@ -55,16 +55,16 @@ function WorkflowNode({ data, selected }: NodeProps<FlowNode<NodeData>>) {
 
 const nodeTypes = { workflow: WorkflowNode };
 
-/** Refits the view when nodes are added or removed, so a new job is never off-screen. */
-function FitOnChange({ count }: { count: number }) {
+/** Refits the view when jobs or edges are added or removed, so nothing new is off-screen. */
+function FitOnChange({ shape }: { shape: string }) {
   const { fitView } = useReactFlow();
   useEffect(() => {
-    if (count === 0) return;
+    if (shape === '0:0') return;
     const frame = requestAnimationFrame(() => {
       fitView({ padding: 0.3, maxZoom: 1.2, duration: 150 });
     });
     return () => cancelAnimationFrame(frame);
-  }, [count, fitView]);
+  }, [shape, fitView]);
   return null;
 }
 
@@ -118,6 +118,8 @@ export function Canvas({
   onDeleteEdges: (ids: string[]) => void;
 }) {
   const [nodes, setNodes] = useState<FlowNode<NodeData>[]>([]);
+  /** Nodes the user dragged keep their place; the others follow the automatic layout. */
+  const moved = useRef(new Set<string>());
 
   useEffect(() => {
     const auto = layout(workflow);
@@ -129,7 +131,8 @@ export function Canvas({
           ...(old ?? {}),
           id,
           type: 'workflow',
-          position: old?.position ?? auto.get(id) ?? { x: 0, y: 0 },
+          position: (moved.current.has(id) ? old?.position : auto.get(id)) ??
+            old?.position ?? { x: 0, y: 0 },
           data,
           deletable: deletable && !readOnly,
           selected: selection?.id === id,
@@ -193,6 +196,9 @@ export function Canvas({
   const onNodesChange = (changes: NodeChange<FlowNode<NodeData>>[]) => {
     // Removals go through onNodesDelete (the workflow is the source of truth).
     const kept = changes.filter((change) => change.type !== 'remove' && change.type !== 'select');
+    for (const change of kept) {
+      if (change.type === 'position' && change.dragging) moved.current.add(change.id);
+    }
     setNodes((current) => applyNodeChanges(kept, current));
     for (const change of changes) {
       if (change.type === 'select' && change.selected)
@@ -234,7 +240,7 @@ export function Canvas({
       >
         <Background />
         <Controls showInteractive={false} />
-        <FitOnChange count={nodes.length} />
+        <FitOnChange shape={`${nodes.length}:${workflow.edges.length}`} />
       </ReactFlow>
     </div>
   );

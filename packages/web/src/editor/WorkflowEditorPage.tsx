@@ -324,6 +324,10 @@ function Editor({
               reloadAuthMethods={authMethods.reload}
               onChange={(change) => setDraft(updateItem(draft, 'triggers', trigger.id, change))}
               onAddJob={() => add({ kind: 'trigger', id: trigger.id })}
+              unconnectedTargets={
+                draft.edges.some((e) => e.source_trigger_id === trigger.id) ? [] : draft.jobs
+              }
+              onConnect={(jobId) => doConnect(trigger.id, jobId)}
             />
           ) : edge ? (
             <EdgePanel

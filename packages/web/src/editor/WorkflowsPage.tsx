@@ -1,5 +1,6 @@
 // The project's workflows, and "New workflow": created with a webhook trigger and a first job so
 // the editor opens on something to build on.
+import './editor.css';
 import '../runs/runs.css';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';

@@ -193,7 +193,12 @@ export function TriggerPanel({
   reloadAuthMethods,
   onChange,
   onAddJob,
+  unconnectedTargets,
+  onConnect,
 }: {
+  /** Jobs the trigger may lead to; empty when it already leads to one. */
+  unconnectedTargets: Job[];
+  onConnect: (jobId: string) => void;
   trigger: Trigger;
   /** Whether the trigger exists on the server yet (auth methods attach to saved triggers). */
   saved: boolean;
@@ -206,6 +211,7 @@ export function TriggerPanel({
   onAddJob: () => void;
 }) {
   const [copied, setCopied] = useState(false);
+  const [connectTo, setConnectTo] = useState('');
   const [authError, setAuthError] = useState<string | null>(null);
   const url = webhookUrl(trigger);
   const toggleAuth = async (method: AuthMethod, on: boolean) => {
@@ -326,6 +332,28 @@ export function TriggerPanel({
       {!readOnly && (
         <div className="panel-actions">
           <Button onClick={onAddJob}>Add job after</Button>
+          {unconnectedTargets.length > 0 && (
+            <div className="inline-form">
+              <SelectField
+                label="Start job"
+                value={connectTo}
+                options={[
+                  { value: '', label: 'Choose a job…' },
+                  ...unconnectedTargets.map((t) => ({ value: t.id, label: t.name })),
+                ]}
+                onChange={setConnectTo}
+              />
+              <Button
+                disabled={!connectTo}
+                onClick={() => {
+                  onConnect(connectTo);
+                  setConnectTo('');
+                }}
+              >
+                Connect
+              </Button>
+            </div>
+          )}
         </div>
       )}
     </div>
