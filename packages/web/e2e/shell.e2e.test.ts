@@ -59,6 +59,17 @@ describe('the web app shell', () => {
     const switcher = page.getByRole('combobox', { name: 'Project' });
     await expect.poll(() => switcher.inputValue()).toBe(projectId);
 
+    // A second project, then back to the first through the switcher.
+    await page.getByRole('link', { name: 'Lightning' }).click();
+    await page.getByRole('button', { name: 'New project' }).click();
+    await page.getByLabel('Name').fill('billing');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.waitForURL(
+      (url) => !url.pathname.includes(projectId) && url.pathname !== '/projects',
+    );
+    await switcher.selectOption({ label: 'patient-sync' });
+    await page.waitForURL(new RegExp(`/projects/${projectId}/`));
+
     await page.getByRole('link', { name: 'Settings' }).click();
     await expectHeading(page, 'Settings · patient-sync');
     await page.getByLabel('Description').fill('Syncs patients nightly');
