@@ -1,7 +1,15 @@
 // The frame around every signed-in page: a header with the project switcher, the project's
 // sections when inside one, and the user's menu; then the page.
-import { useEffect, useState } from 'react';
-import { Link, NavLink, Outlet, useMatch, useNavigate, useNavigation } from 'react-router';
+import { useEffect, useRef, useState } from 'react';
+import {
+  Link,
+  NavLink,
+  Outlet,
+  useLocation,
+  useMatch,
+  useNavigate,
+  useNavigation,
+} from 'react-router';
 import type { Project } from '../api/types';
 import { useSession } from '../auth/session';
 import { Button } from './Button';
@@ -19,6 +27,13 @@ export function ProjectSwitcher({ currentId }: { currentId: string | undefined }
       reload();
     }
   }, [missing, reloadedFor, currentId, reload]);
+  // Back on the projects list (e.g. after deleting one): the switcher follows the list.
+  const onList = useLocation().pathname === '/projects';
+  const wasOnList = useRef(onList);
+  useEffect(() => {
+    if (onList && !wasOnList.current) reload();
+    wasOnList.current = onList;
+  }, [onList, reload]);
   return (
     <div className="project-switcher">
       <label htmlFor="project-switcher">Project</label>
