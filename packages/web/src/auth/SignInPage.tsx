@@ -9,15 +9,11 @@ import { TextField } from '../components/Field';
 import { useAction } from '../components/hooks';
 import { Notice } from '../components/States';
 import { AuthFrame } from './AuthFrame';
+import { safeNext } from './next';
 import { useSession } from './session';
 
 type SignedIn = Data<{ user: User }>;
 type SignInAnswer = SignedIn | { mfa_required: true };
-
-/** Only same-site paths are followed after sign-in (an open redirect otherwise). */
-export function safeNext(next: string | null): string {
-  return next?.startsWith('/') && !next.startsWith('//') ? next : '/projects';
-}
 
 export function SignInPage() {
   const { user, instance, setUser } = useSession();
