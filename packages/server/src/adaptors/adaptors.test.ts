@@ -1,6 +1,6 @@
 // The adaptor registry: the built-in list, a registry file in Lightning's format, and a broken
 // file falling back to the built-in list; and the route requiring a signed-in user.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../logger.js';
@@ -51,10 +51,33 @@ describe('the adaptor registry', () => {
   });
 });
 
+/** An adaptors folder as `lightning worker` leaves it: `<name>_<version>` with the ast.json it ships. */
+function installAdaptor(root: string, folder: string, operations: unknown[]) {
+  const path = join(root, 'node_modules', '@openfn', folder);
+  mkdirSync(path, { recursive: true });
+  writeFileSync(join(path, 'ast.json'), JSON.stringify({ operations, exports: [] }));
+}
+
+const operation = (name: string, params: string[], description: string, isPrivate = false) => ({
+  name,
+  params,
+  docs: {
+    description,
+    tags: [{ title: isPrivate ? 'private' : 'public', description: null, type: null }],
+  },
+  valid: true,
+});
+
 describe('GET /api/adaptors', () => {
   let server: TestServer;
+  const adaptorsPath = mkdtempSync(join(tmpdir(), 'adaptors-installed-'));
   beforeAll(async () => {
-    server = await startTestServer();
+    installAdaptor(adaptorsPath, 'language-demo_1.2.0', [operation('old', [], 'Only in 1.2.0.')]);
+    installAdaptor(adaptorsPath, 'language-demo_1.10.0', [
+      operation('fetchPatients', ['query', 'options'], 'Fetches patients.\nMore detail.'),
+      operation('execute', ['operations'], 'Internal.', true),
+    ]);
+    server = await startTestServer({ ADAPTORS_PATH: adaptorsPath });
   });
   afterAll(async () => {
     await server?.close();
@@ -67,5 +90,38 @@ describe('GET /api/adaptors', () => {
     expect(response.status).toBe(200);
     const { data } = (await response.json()) as { data: Array<{ name: string }> };
     expect(data.map((entry) => entry.name)).toContain('@openfn/language-common');
+  });
+
+  it('lists the functions of an installed adaptor version from its ast.json, else the registry names', async () => {
+    const user = await createTestUser(server.database.db);
+    const functions = async (adaptor: string) => {
+      const response = await fetch(
+        `${server.baseUrl}/api/adaptors/functions?adaptor=${encodeURIComponent(adaptor)}`,
+        { headers: user.headers },
+      );
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    // `latest` is the highest installed version (1.10.0, not 1.2.0); private operations are left out.
+    expect(await functions('@openfn/language-demo@latest')).toEqual({
+      status: 200,
+      body: {
+        data: [
+          { name: 'fetchPatients', params: ['query', 'options'], description: 'Fetches patients.' },
+        ],
+        meta: { source: 'installed' },
+      },
+    });
+    expect((await functions('@openfn/language-demo@1.2.0')).body.data).toEqual([
+      { name: 'old', params: [], description: 'Only in 1.2.0.' },
+    ]);
+    const common = await functions('@openfn/language-common@9.9.9');
+    expect(common.body.meta).toEqual({ source: 'registry' });
+    expect(common.body.data).toEqual(
+      expect.arrayContaining([{ name: 'each', params: [], description: null }]),
+    );
+    expect(await functions('../../etc@1.0.0')).toMatchObject({
+      status: 400,
+      body: { errors: { adaptor: [expect.any(String)] } },
+    });
   });
 });

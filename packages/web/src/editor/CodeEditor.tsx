@@ -6,20 +6,32 @@ import { Compartment, EditorState } from '@codemirror/state';
 import { basicSetup, EditorView } from 'codemirror';
 import { useEffect, useRef } from 'react';
 
+export interface Completion {
+  name: string;
+  params?: string[];
+  description?: string | null;
+}
+
 export interface CodeEditorProps {
   value: string;
   onChange: (value: string) => void;
-  /** Names offered while typing (the adaptor's functions). */
-  completions: string[];
+  /** Offered while typing (the adaptor's functions). */
+  completions: Completion[];
   label: string;
   readOnly?: boolean;
   /** Set when the language is JSON-ish (the run input): no adaptor completions. */
   mode?: 'job' | 'json';
 }
 
-function adaptorCompletions(names: string[]) {
+function adaptorCompletions(functions: Completion[]) {
   const list = completeFromList(
-    names.map((name) => ({ label: name, type: 'function', detail: 'adaptor', apply: `${name}(` })),
+    functions.map((fn) => ({
+      label: fn.name,
+      type: 'function',
+      detail: fn.params?.length ? `(${fn.params.join(', ')})` : 'adaptor',
+      info: fn.description ?? undefined,
+      apply: `${fn.name}(`,
+    })),
   );
   return (context: CompletionContext) => {
     // Only where an identifier is being typed, not inside strings or comments.

@@ -6,6 +6,7 @@ import { api, errorMessage } from '../api/client';
 import type { ProjectCredential } from '../api/types';
 import { Button } from '../components/Button';
 import { CheckboxField, SelectField, TextAreaField, TextField } from '../components/Field';
+import { useApi } from '../components/hooks';
 import { Loading, Notice } from '../components/States';
 import {
   type Adaptor,
@@ -20,6 +21,7 @@ import {
 } from './model';
 
 const CodeEditor = lazy(() => import('./CodeEditor'));
+type Completion = import('./CodeEditor').Completion; // types only: the editor stays a lazy chunk
 
 type Errors = Record<string, string[]> | undefined;
 const err = (errors: Errors, field: string) => errors?.[field]?.join('; ');
@@ -70,6 +72,10 @@ export function JobPanel({
     ...adaptors.map((a) => ({ value: a.name, label: a.name.replace('@openfn/', '') })),
   ];
   const versions = [...new Set([...(known?.versions ?? ['latest']), version])];
+  // The functions of the chosen adaptor version (from its installed copy when the server has it).
+  const functions = useApi<Completion[]>(
+    `/api/adaptors/functions?adaptor=${encodeURIComponent(job.adaptor)}`,
+  );
   const [connectTo, setConnectTo] = useState('');
   const targets = workflow.jobs.filter(
     (other) =>
@@ -126,7 +132,7 @@ export function JobPanel({
             key={job.id}
             value={job.body}
             onChange={(body) => onChange({ body })}
-            completions={known?.functions ?? []}
+            completions={functions.data ?? (known?.functions ?? []).map((name) => ({ name }))}
             label={`Code of ${job.name}`}
             readOnly={readOnly}
           />

@@ -8,6 +8,12 @@ const editor: RouteAccessFile = {
   rows: [
     { method: 'GET', url: '/api/adaptors', access: 'authenticated' },
     {
+      method: 'GET',
+      url: '/api/adaptors/functions',
+      access: 'authenticated',
+      request: () => ({ url: '/api/adaptors/functions?adaptor=@openfn/language-common@latest' }),
+    },
+    {
       method: 'POST',
       url: '/api/workflows/:id/runs',
       access: { project: 'run:create' },
