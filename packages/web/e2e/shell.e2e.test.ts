@@ -242,4 +242,42 @@ describe('the web app shell', () => {
     expect(text).not.toMatch(/\n\s+at \S+ \(/);
     expect(text).not.toContain('Error:');
   });
+
+  it('lets an admin add a member by email, change their role and remove them', async () => {
+    await createTestUser(app.server.testDatabase.db, { email: 'grace@example.org' });
+    const owner = await app.newPage();
+    await owner.goto(app.url(`/projects/${projectId}/settings/members`));
+    await owner.getByLabel('Email').fill(email);
+    await owner.getByLabel('Password').fill(password);
+    await owner.getByRole('button', { name: 'Sign in' }).click();
+    await owner.getByRole('heading', { name: 'Add a member' }).waitFor();
+
+    // Someone without an account: the server says so beside the email field.
+    const form = owner.getByRole('form', { name: 'Add a member' });
+    await form.getByLabel('Email').fill('nobody@example.org');
+    await form.getByRole('button', { name: 'Add member' }).click();
+    await expect.poll(() => form.getByLabel('Email').getAttribute('aria-invalid')).toBe('true');
+
+    await form.getByLabel('Email').fill('grace@example.org');
+    await form.getByLabel('Role').selectOption('viewer');
+    await form.getByRole('button', { name: 'Add member' }).click();
+    const role = owner.getByRole('combobox', { name: 'Role of grace@example.org' });
+    await expect.poll(() => role.inputValue()).toBe('viewer');
+
+    const saved = owner.waitForResponse(
+      (response) => response.request().method() === 'PATCH' && response.url().includes('/members/'),
+    );
+    await role.selectOption('editor');
+    expect((await saved).status()).toBe(200);
+    await owner.reload();
+    await expect
+      .poll(() => owner.getByRole('combobox', { name: 'Role of grace@example.org' }).inputValue())
+      .toBe('editor');
+
+    owner.once('dialog', (dialog) => dialog.accept());
+    await owner.getByRole('button', { name: 'Remove grace@example.org' }).click();
+    await expect
+      .poll(() => owner.getByRole('cell', { name: 'grace@example.org', exact: true }).count())
+      .toBe(0);
+  });
 });
