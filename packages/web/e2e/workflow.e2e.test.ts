@@ -10,7 +10,7 @@ import { createLogger } from '../../server/src/logger.js';
 import { startServer } from '../../server/src/server.js';
 import { addMember, createTestUser } from '../../server/src/test-support/actors.js';
 import { testDatabaseUrl } from '../../server/src/test-support/database.js';
-import { type App, startApp, startWorker, type Worker } from './support.js';
+import { type App, startApp, startWorker, unlabelledControls, type Worker } from './support.js';
 
 let app: App;
 let worker: Worker | undefined;
@@ -113,6 +113,7 @@ describe('building and running a workflow in the browser', () => {
 
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved (version 2).').waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
     const webhook = await panel.getByLabel('Webhook URL').inputValue();
     expect(webhook).toMatch(new RegExp(`^${app.baseUrl}/i/[0-9a-f-]{36}$`));
 
@@ -134,6 +135,7 @@ describe('building and running a workflow in the browser', () => {
 
     // Into the run inspector: the steps and the whole log.
     await row.getByRole('button', { name: /Expand work order/ }).click();
+    expect(await unlabelledControls(page)).toEqual([]);
     await row.getByRole('link', { name: /^Run / }).click();
     await page.getByRole('heading', { name: /^Run [0-9a-f]{8}$/, level: 1 }).waitFor();
     const log = page.getByTestId('log-lines');
@@ -146,6 +148,7 @@ describe('building and running a workflow in the browser', () => {
     await secondStep.getByRole('button', { name: 'Output' }).click();
     const output = page.getByRole('region', { name: 'Output of second (JSON)' });
     await output.getByText('20', { exact: true }).waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
 
     // Retry from the second step: a new run that starts there with first's output (n = 2).
     const firstRunUrl = page.url();
