@@ -133,7 +133,13 @@ export const routes: RouteObject[] = [
       ...publicRoutes,
       {
         element: <RequireSession />,
-        children: [{ element: <AppLayout />, children: appRoutes }],
+        children: [
+          {
+            element: <AppLayout />,
+            // A page that fails shows its error inside the frame, so the way on stays visible.
+            children: [{ errorElement: <RouteError />, children: appRoutes }],
+          },
+        ],
       },
       { path: '*', element: <NotFoundPage /> },
     ],
