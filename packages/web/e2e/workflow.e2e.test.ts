@@ -290,9 +290,23 @@ describe('building and running a workflow in the browser', () => {
     await panel.getByRole('tab', { name: 'Run' }).click();
     await panel.getByText('Viewers cannot start runs.').waitFor();
 
+    // A history longer than a page: older work orders load on demand (keyset pages of 50).
+    const workflowId = /\/workflows\/([0-9a-f-]{36})/.exec(workflowUrl)![1]!;
+    await db.insert(schema.workOrders).values(
+      Array.from({ length: 60 }, (_, i) => ({
+        workflowId,
+        state: 'killed' as const,
+        insertedAt: new Date(Date.now() - 86_400_000 - i * 1000).toISOString(),
+      })),
+    );
     await page.goto(app.url(`/projects/${projectId}/history`));
     await page.getByRole('table', { name: 'Work orders' }).waitFor();
     expect(await page.getByRole('button', { name: /Retry selected/ }).count()).toBe(0);
+    const rows = page.locator('tbody.work-order');
+    expect(await rows.count()).toBe(50);
+    await page.getByRole('button', { name: 'Load older work orders' }).click();
+    await expect.poll(() => rows.count()).toBeGreaterThan(60);
+    expect(await page.getByRole('button', { name: 'Load older work orders' }).count()).toBe(0);
   }, 120_000);
   // Last: it stops the first node's worker, so that node B executes the run.
   it.skipIf(!testDatabaseUrl())(
