@@ -221,6 +221,16 @@ describe('subscribing', () => {
   });
 });
 
+describe('a client sending far more than a browser would', () => {
+  it('is disconnected (1008)', async () => {
+    const client = await open(server.baseUrl, viewer);
+    const closed = new Promise<number>((resolve) => client.socket.once('close', resolve));
+    for (let i = 0; i < 300; i += 1)
+      client.send({ unsubscribe: { project_id: fixture.projectId } });
+    expect(await closed).toBe(1008);
+  });
+});
+
 describe('access that ends while the socket is open', () => {
   it('drops the subscriptions of a removed member and closes the socket of an ended session', async () => {
     const db = server.database.db;

@@ -29,6 +29,9 @@ const LOG_BATCH = 500;
 /** A socket this far behind (bytes queued) gets no more log batches until it drains. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const PING_INTERVAL_MS = 30_000;
+/** At most this many client messages per window (a browser sends a few per page). */
+const MAX_MESSAGES_PER_WINDOW = 200;
+const MESSAGE_WINDOW_MS = 10_000;
 
 /**
  * How often an open socket re-checks that its session still exists (not signed out, user not
@@ -421,7 +424,20 @@ export function registerLiveSocket(app: FastifyInstance, context: ServerContext)
       });
       // Messages are handled one at a time, in order (a subscribe then an unsubscribe stay so).
       let queue = Promise.resolve();
+      // Each subscription costs queries: a client sending more than a browser ever would is cut off.
+      let windowStart = Date.now();
+      let inWindow = 0;
       socket.on('message', (data, isBinary) => {
+        const now = Date.now();
+        if (now - windowStart > MESSAGE_WINDOW_MS) {
+          windowStart = now;
+          inWindow = 0;
+        }
+        inWindow += 1;
+        if (inWindow > MAX_MESSAGES_PER_WINDOW) {
+          socket.close(1008, 'too many messages');
+          return;
+        }
         if (isBinary) {
           connection.send('error', { error: 'Messages must be JSON text' });
           return;
