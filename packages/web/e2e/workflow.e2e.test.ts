@@ -191,6 +191,8 @@ describe('building and running a workflow in the browser', () => {
       body: JSON.stringify(current),
     });
     expect(theirs.status).toBe(200);
+    // The editor hears of it at once, over the live socket.
+    await page.getByText('Someone else saved a newer version (3) of this workflow.').waitFor();
     await panel.getByLabel('Name', { exact: true }).fill('second step');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Someone else saved this workflow while you were editing').waitFor();

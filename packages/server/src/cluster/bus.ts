@@ -10,7 +10,9 @@ export type BusEvent =
   // Hints for the browsers watching a run (sockets/live.ts): a step started or finished, log
   // lines were stored. Ids only: watchers read the rows themselves.
   | { type: 'step_updated'; runId: string; stepId: string; state: string }
-  | { type: 'run_logs'; runId: string };
+  | { type: 'run_logs'; runId: string }
+  // A save of a workflow (a new lock_version), for editors that have it open.
+  | { type: 'workflow_updated'; workflowId: string; lockVersion: number };
 
 export interface Bus {
   publish(event: BusEvent): void;

@@ -221,6 +221,35 @@ describe('subscribing', () => {
   });
 });
 
+describe('workflow saves', () => {
+  it('tell the project watchers the new version', async () => {
+    const editor = await createTestUser(server.database.db, {
+      projects: { [fixture.projectId]: 'editor' },
+    });
+    const client = await open(server.baseUrl, viewer);
+    await client.subscribe({ project_id: fixture.projectId });
+    const read = await fetch(`${server.baseUrl}/api/workflows/${fixture.workflowId}`, {
+      headers: editor.headers,
+    });
+    const { data } = (await read.json()) as { data: { name: string; lock_version: number } };
+    const saved = await fetch(`${server.baseUrl}/api/workflows/${fixture.workflowId}`, {
+      method: 'PATCH',
+      headers: { ...editor.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...data, name: `${data.name}-renamed` }),
+    });
+    expect(saved.status).toBe(200);
+    const { data: after } = (await saved.json()) as { data: { lock_version: number } };
+    expect(await client.next((message) => message.event === 'workflow:updated')).toEqual({
+      event: 'workflow:updated',
+      data: {
+        workflow_id: fixture.workflowId,
+        project_id: fixture.projectId,
+        lock_version: after.lock_version,
+      },
+    });
+  });
+});
+
 describe('a client sending far more than a browser would', () => {
   it('is disconnected (1008)', async () => {
     const client = await open(server.baseUrl, viewer);

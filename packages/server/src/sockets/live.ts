@@ -361,6 +361,18 @@ class LiveHub {
         }
         return;
       }
+      case 'workflow_updated': {
+        if (this.byProject.size === 0) return;
+        const projectId = await this.projectOfWorkflow(event.workflowId);
+        for (const connection of (projectId && this.byProject.get(projectId)) || []) {
+          connection.send('workflow:updated', {
+            workflow_id: event.workflowId,
+            project_id: projectId,
+            lock_version: event.lockVersion,
+          });
+        }
+        return;
+      }
       case 'work_order_updated': {
         if (this.byProject.size === 0) return;
         const projectId = await this.projectOfWorkflow(event.workflowId);

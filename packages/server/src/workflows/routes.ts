@@ -161,7 +161,14 @@ export async function registerWorkflowRoutes(
         },
       });
     }
-    return { data: await updateWorkflow(db, id, input) };
+    const workflow = await updateWorkflow(db, id, input);
+    // Editors with the workflow open hear of the new version (sockets/live.ts).
+    context.bus.publish({
+      type: 'workflow_updated',
+      workflowId: workflow.id,
+      lockVersion: workflow.lock_version,
+    });
+    return { data: workflow };
   };
   app.put<{ Params: { id: string } }>('/api/workflows/:id', update);
   app.patch<{ Params: { id: string } }>('/api/workflows/:id', update);

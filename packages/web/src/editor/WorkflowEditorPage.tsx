@@ -12,6 +12,7 @@ import { TextField } from '../components/Field';
 import { useApi } from '../components/hooks';
 import { PageHeader } from '../components/Layout';
 import { ErrorState, Loading, Notice } from '../components/States';
+import { useProjectEvents } from '../live/hooks';
 import { useCurrentProject } from '../projects/current';
 import { Canvas } from './Canvas';
 import {
@@ -76,6 +77,19 @@ function Editor({
     null,
   );
   const [saving, setSaving] = useState(false);
+  // The newest version someone saved, heard over the live socket (our own saves included).
+  const [remoteVersion, setRemoteVersion] = useState<number | null>(null);
+  useProjectEvents(
+    projectId,
+    () => {},
+    (event) => {
+      if (event.event !== 'workflow:updated' || event.data.workflow_id !== initial.id) return;
+      const version = Number(event.data.lock_version);
+      setRemoteVersion((current) => (current === null || version > current ? version : current));
+    },
+  );
+  const staleVersion =
+    remoteVersion !== null && remoteVersion > saved.lock_version && !saving ? remoteVersion : null;
 
   const adaptors = useApi<Adaptor[]>('/api/adaptors');
   const credentials = useApi<ProjectCredential[]>(`/api/projects/${projectId}/credentials`);
@@ -219,6 +233,15 @@ function Editor({
           Someone else saved this workflow while you were editing: it is now at version {conflict},
           you edited version {draft.lock_version}. Reload to see their version (your unsaved changes
           will be lost). <Button onClick={reload}>Reload</Button>
+        </Notice>
+      )}
+      {staleVersion !== null && conflict === null && (
+        <Notice kind="info">
+          Someone else saved a newer version ({staleVersion}) of this workflow.{' '}
+          {dirty
+            ? 'Reload to see it (your unsaved changes would be lost), or save to find out whether they conflict.'
+            : 'Reload to see it.'}{' '}
+          <Button onClick={reload}>Reload</Button>
         </Notice>
       )}
       {notice && <Notice kind={notice.kind}>{notice.text}</Notice>}
