@@ -8,7 +8,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/index.js';
 import { schema } from '../db/index.js';
-import { auditEventId } from './event-id.js';
+import { timeOrderedId } from '../db/time-ordered-id.js';
 
 /** Who acted: a signed-in user (through the app or a token), or the system itself (CLI, jobs). */
 export type AuditActorType = 'user' | 'system';
@@ -79,7 +79,7 @@ export async function recordAuditEvent(db: Database, input: AuditEventInput): Pr
   const [row] = await db
     .insert(schema.auditEvents)
     .values({
-      id: auditEventId(),
+      id: timeOrderedId(),
       event: input.event,
       itemType: input.itemType,
       itemId: input.itemId,

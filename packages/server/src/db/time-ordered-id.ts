@@ -1,13 +1,13 @@
-// Ids for audit events that sort in the order the events were recorded (UUID version 7, RFC 9562):
-// 48 bits of Unix milliseconds, then a 12-bit counter that keeps ids of one millisecond increasing
-// within this process, then random bits. The newest-first listing orders by (inserted_at, id), and
-// PGlite's clock only has millisecond resolution, so the id is what orders events of one millisecond.
+// Ids that sort in the order rows were written (UUID version 7, RFC 9562): 48 bits of Unix
+// milliseconds, then a 12-bit counter that keeps ids of one millisecond increasing within this
+// process, then random bits. Newest-first lists (audit events, kept mail) order by (inserted_at, id),
+// and PGlite's clock only has millisecond resolution, so the id is what orders rows of one millisecond.
 import { randomBytes } from 'node:crypto';
 
 let lastMs = 0;
 let counter = 0;
 
-export function auditEventId(now: number = Date.now()): string {
+export function timeOrderedId(now: number = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
     counter = 0;

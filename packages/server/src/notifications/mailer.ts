@@ -7,6 +7,7 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { type Database, schema } from '../db/index.js';
+import { timeOrderedId } from '../db/time-ordered-id.js';
 
 export interface MailMessage {
   to: string;
@@ -113,6 +114,8 @@ function pickProvider(deps: MailerDependencies): Deliver {
 function localProvider({ config, db }: MailerDependencies): Deliver {
   return async (message) => {
     await db.insert(schema.mailMessages).values({
+      // Orders mail kept within one millisecond (PGlite's clock resolution) in sending order.
+      id: timeOrderedId(),
       sender: formatSender(config.mail),
       recipient: message.to,
       subject: message.subject,
