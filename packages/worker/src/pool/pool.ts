@@ -734,8 +734,9 @@ function describe(error: unknown): string {
 /** How long after the run's time limit the child is killed if the runtime has not ended it. */
 function killGraceMs(timeoutMs: number): number {
   // The runtime's clock starts after the child got the run and compiled the job, later than
-  // the pool's, by up to a few hundred ms on a busy machine.
-  return Math.min(5000, Math.max(1000, timeoutMs / 10));
+  // the pool's, by up to a few hundred ms on a busy machine (more than a second on an overloaded
+  // one, where an early kill would throw away a child that was about to stop the run itself).
+  return Math.min(5000, Math.max(2000, timeoutMs / 10));
 }
 
 function positiveOr(value: number | undefined, fallback: number): number {
