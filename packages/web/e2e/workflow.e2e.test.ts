@@ -20,6 +20,13 @@ beforeAll(async () => {
   worker = await startWorker(app);
 }, 180_000);
 
+// A run that never finishes is usually the worker's story (adaptor install, connection): tell it.
+afterEach((context) => {
+  if (context.task.result?.state === 'fail') {
+    console.error(`worker output:\n${worker?.output().slice(-8000) ?? '(no worker)'}`);
+  }
+});
+
 afterAll(async () => {
   await worker?.stop();
   await app?.close();
