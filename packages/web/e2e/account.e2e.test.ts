@@ -147,4 +147,18 @@ describe('the account pages', () => {
     await signIn(visitor, newPassword);
     await visitor.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
   });
+
+  it('lets a user who has not confirmed their address ask for the link again', async () => {
+    const page = await app.newPage();
+    await page.goto(app.url('/sign-up'));
+    await page.getByLabel('First name').fill('Grace');
+    await page.getByLabel('Email').fill('grace@example.org');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+    await page.goto(app.url('/account'));
+    await page.getByText('(not confirmed yet)').waitFor();
+    await page.getByRole('button', { name: 'Send the confirmation link again' }).click();
+    await page.getByText('A new confirmation link is on its way').waitFor();
+  });
 });

@@ -131,6 +131,10 @@ function EmailSection({ user }: { user: User }) {
   const [email, setEmail] = useState('');
   const [current, setCurrent] = useState('');
   const [sentTo, setSentTo] = useState<string | null>(null);
+  const [resent, setResent] = useState(false);
+  const resend = useAction(() =>
+    api('/api/email_confirmation/resend', { body: { email: user.email } }).then(() => true),
+  );
   const change = useAction(() =>
     api('/api/me/email', { body: { email, current_password: current } }).then(() => true),
   );
@@ -148,6 +152,22 @@ function EmailSection({ user }: { user: User }) {
         Currently <strong>{user.email}</strong>
         {user.confirmed ? '' : ' (not confirmed yet)'}.
       </p>
+      {!user.confirmed &&
+        (resent ? (
+          <Notice kind="success">A new confirmation link is on its way to {user.email}.</Notice>
+        ) : (
+          <p>
+            <Button
+              variant="link"
+              busy={resend.pending}
+              onClick={async () => {
+                if (await resend.run()) setResent(true);
+              }}
+            >
+              Send the confirmation link again
+            </Button>
+          </p>
+        ))}
       {change.formError && <Notice>{change.formError}</Notice>}
       {sentTo && (
         <Notice kind="success">
