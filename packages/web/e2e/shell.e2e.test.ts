@@ -280,4 +280,27 @@ describe('the web app shell', () => {
       .poll(() => owner.getByRole('cell', { name: 'grace@example.org', exact: true }).count())
       .toBe(0);
   });
+
+  it('lets the owner delete a project, which leaves the list and the switcher', async () => {
+    const owner = await app.newPage();
+    await owner.goto(app.url('/sign-in'));
+    await owner.getByLabel('Email').fill(email);
+    await owner.getByLabel('Password').fill(password);
+    await owner.getByRole('button', { name: 'Sign in' }).click();
+    await owner.getByRole('button', { name: 'New project' }).click();
+    await owner.getByLabel('Name').fill('scratch');
+    await owner.getByRole('button', { name: 'Create project' }).click();
+    await owner.waitForURL(/\/projects\/[0-9a-f-]{36}\//);
+    await owner.getByRole('link', { name: 'Settings' }).click();
+    await owner.getByRole('heading', { name: 'Settings · scratch' }).waitFor();
+    const switcher = owner.getByRole('combobox', { name: 'Project' });
+    await switcher.getByRole('option', { name: 'scratch' }).waitFor({ state: 'attached' });
+
+    owner.once('dialog', (dialog) => dialog.accept());
+    await owner.getByRole('button', { name: 'Delete project' }).click();
+    await owner.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+    await owner.getByRole('link', { name: /patient-sync/ }).waitFor();
+    expect(await owner.getByRole('link', { name: /scratch/ }).count()).toBe(0);
+    await expect.poll(() => switcher.getByRole('option', { name: 'scratch' }).count()).toBe(0);
+  });
 });
