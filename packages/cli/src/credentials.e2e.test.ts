@@ -1,23 +1,10 @@
-// A credential's way through a real server and a real `lightning worker` process: created over
-// the API, shared with a project, attached to jobs by provisioning, fetched by the worker, printed
-// by a job in many forms, returned in its state and thrown in an error. Afterwards a raw scan of
-// every text, JSON and bytea column of every table, and of the worker's own output, finds none of
-// its sensitive values.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { asc, eq, sql } from 'drizzle-orm';
 import { queryRows, schema } from '../../server/src/db/index.js';
 import { createTestUser, type TestUser } from '../../server/src/test-support/actors.js';
 import { startTestServer, type TestServer } from '../../server/src/test-support/server.js';
-import { ensureBuilt } from '../../worker/src/test-support/build-packages.js';
-import { processEnv } from './test-support/env.js';
+import { startWorkerProcess, type WorkerProcess } from './test-support/worker-process.js';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const COMMON = '@openfn/language-common@3.3.4';
 
 const PASSWORD = 'Zx9-secret pass/word+1';
@@ -37,9 +24,7 @@ const FORMS = [
 
 let server: TestServer;
 let user: TestUser;
-let worker: ChildProcess;
-let workerOutput = '';
-let dataDir: string;
+let worker: WorkerProcess | undefined;
 const ids = { trigger: randomUUID(), leak: randomUUID(), fail: randomUUID() };
 
 async function api(method: string, path: string, json?: unknown) {
@@ -53,7 +38,6 @@ async function api(method: string, path: string, json?: unknown) {
 }
 
 beforeAll(async () => {
-  await ensureBuilt();
   server = await startTestServer();
   user = await createTestUser(server.testDatabase.db);
 
@@ -133,35 +117,16 @@ beforeAll(async () => {
   });
   expect(provision.status, JSON.stringify(provision.body)).toBe(201);
 
-  dataDir = mkdtempSync(join(tmpdir(), 'lightning-credentials-e2e-'));
-  worker = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, 'worker'], {
-    cwd: ROOT,
-    env: processEnv({
-      LIGHTNING_DATA_DIR: dataDir,
-      LOG_LEVEL: 'debug',
-      WORKER_LIGHTNING_SERVICE_URL: `${server.baseUrl.replace(/^http/, 'ws')}/worker`,
-      WORKER_SECRET: server.config.workers.secret!,
-      WORKER_LIGHTNING_PUBLIC_KEY: Buffer.from(
-        server.config.workers.lightningPublicKeyPem!,
-      ).toString('base64'),
-      WORKER_CAPACITY: '1',
-      WORKER_NAME: 'credentials-e2e',
-      ADAPTORS_PATH: join(ROOT, '.cache', 'adaptors'),
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
+  worker = await startWorkerProcess(server, {
+    name: 'credentials-e2e',
+    capacity: 1,
+    env: { LOG_LEVEL: 'debug' },
   });
-  worker.stdout!.on('data', (chunk) => (workerOutput += chunk));
-  worker.stderr!.on('data', (chunk) => (workerOutput += chunk));
 }, 180_000);
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await server?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function finishedRun(workOrderId: string) {
@@ -174,7 +139,9 @@ async function finishedRun(workOrderId: string) {
     if (run && !['available', 'claimed', 'started'].includes(run.state)) return run;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`run of work order ${workOrderId} did not finish; worker said:\n${workerOutput}`);
+  throw new Error(
+    `run of work order ${workOrderId} did not finish; worker said:\n${worker?.output() ?? ''}`,
+  );
 }
 
 /** Every text, varchar, json(b) and bytea value of every table, as text, with where it was. */
@@ -219,7 +186,7 @@ describe('a credential used by a real worker', () => {
     expect(response.status).toBe(200);
     const { work_order_id: workOrderId } = (await response.json()) as { work_order_id: string };
     const run = await finishedRun(workOrderId);
-    expect(run.state, workerOutput.slice(-3000)).toBe('failed');
+    expect(run.state, (worker?.output() ?? '').slice(-3000)).toBe('failed');
 
     const { db } = server.database;
     const steps = await db
@@ -268,6 +235,6 @@ describe('a credential used by a real worker', () => {
     );
     expect(leaks).toEqual([]);
     // Nor in the worker's own log output.
-    for (const form of FORMS) expect(workerOutput).not.toContain(form);
+    for (const form of FORMS) expect(worker?.output() ?? '').not.toContain(form);
   }, 180_000);
 });

@@ -1,28 +1,14 @@
-// Webhook reply mode `after_completion` with a real server and a real `lightning worker` process:
-// the HTTP request is held until the worker finished the run and answered with the job's
-// `state.webhookResponse`, or with the final state when the job set none. A failed run also mails
-// the project member who opted in to failure alerts (local mail provider, mail_messages).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { schema } from '../../server/src/db/index.js';
 import { createTestUser, type TestUser } from '../../server/src/test-support/actors.js';
 import { startTestServer, type TestServer } from '../../server/src/test-support/server.js';
-import { ensureBuilt } from '../../worker/src/test-support/build-packages.js';
-import { processEnv } from './test-support/env.js';
+import { startWorkerProcess, type WorkerProcess } from './test-support/worker-process.js';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const COMMON = '@openfn/language-common@3.3.4';
 
 let server: TestServer;
-let worker: ChildProcess;
-let workerOutput = '';
-let dataDir: string;
+let worker: WorkerProcess | undefined;
 let watcher: TestUser;
 
 const ids = {
@@ -33,7 +19,6 @@ const ids = {
 };
 
 beforeAll(async () => {
-  await ensureBuilt();
   server = await startTestServer();
   const owner = await createTestUser(server.testDatabase.db);
   const provision = await fetch(`${server.baseUrl}/api/provision`, {
@@ -86,39 +71,12 @@ beforeAll(async () => {
   });
   expect(optIn.status, await optIn.clone().text()).toBe(200);
 
-  dataDir = mkdtempSync(join(tmpdir(), 'lightning-webhook-reply-e2e-'));
-  worker = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, 'worker'], {
-    cwd: ROOT,
-    env: processEnv({
-      LIGHTNING_DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      WORKER_LIGHTNING_SERVICE_URL: `${server.baseUrl.replace(/^http/, 'ws')}/worker`,
-      WORKER_SECRET: server.config.workers.secret ?? '',
-      WORKER_LIGHTNING_PUBLIC_KEY: Buffer.from(
-        server.config.workers.lightningPublicKeyPem ?? '',
-      ).toString('base64'),
-      WORKER_CAPACITY: '2',
-      WORKER_NAME: 'webhook-reply-e2e',
-      ADAPTORS_PATH: join(ROOT, '.cache', 'adaptors'),
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  worker.stdout?.on('data', (chunk) => {
-    workerOutput += chunk;
-  });
-  worker.stderr?.on('data', (chunk) => {
-    workerOutput += chunk;
-  });
+  worker = await startWorkerProcess(server, { name: 'webhook-reply-e2e', capacity: 2 });
 }, 180_000);
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await server?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** Posts to the webhook and waits for the answer, which comes only once the run has finished. */
@@ -135,13 +93,13 @@ async function call(data: Record<string, unknown>) {
 describe('webhook reply after completion, with a real worker', () => {
   it("answers with the job's state.webhookResponse status and body", async () => {
     const reply = await call({ mode: 'custom', n: 5 });
-    expect(reply.status, `${reply.text}\n${workerOutput.slice(-2000)}`).toBe(202);
+    expect(reply.status, `${reply.text}\n${(worker?.output() ?? '').slice(-2000)}`).toBe(202);
     expect(reply.body).toEqual({ accepted: 5, by: 'job' });
   }, 120_000);
 
   it('answers 201 with the final state when the job set no webhookResponse', async () => {
     const reply = await call({ mode: 'plain', n: 21 });
-    expect(reply.status, `${reply.text}\n${workerOutput.slice(-2000)}`).toBe(201);
+    expect(reply.status, `${reply.text}\n${(worker?.output() ?? '').slice(-2000)}`).toBe(201);
     const body = reply.body as { data: { data: unknown }; meta: Record<string, unknown> };
     expect(body.data.data).toEqual({ n: 42 });
     expect(body.meta).toMatchObject({ state: 'success', run_id: expect.any(String) });
@@ -155,7 +113,7 @@ describe('webhook reply after completion, with a real worker', () => {
 
   it('answers 500 without the state when the run failed, and alerts the opted-in member', async () => {
     const reply = await call({ mode: 'fail', n: 1 });
-    expect(reply.status, `${reply.text}\n${workerOutput.slice(-2000)}`).toBe(500);
+    expect(reply.status, `${reply.text}\n${(worker?.output() ?? '').slice(-2000)}`).toBe(500);
     const body = reply.body as { error: string; meta: { state: string; run_id: string } };
     expect(body).toMatchObject({ error: 'run_failed', meta: { state: 'failed' } });
     expect(reply.text).not.toContain('refused');

@@ -1,27 +1,14 @@
-// A real server and a real `lightning worker` process, talking over the worker socket: workflows
-// provisioned over HTTP, runs started by webhooks, executed with @openfn/language-common, and what
-// the server stored read back from its database.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { schema } from '../../server/src/db/index.js';
 import { createTestUser } from '../../server/src/test-support/actors.js';
 import { startTestServer, type TestServer } from '../../server/src/test-support/server.js';
-import { ensureBuilt } from '../../worker/src/test-support/build-packages.js';
-import { processEnv } from './test-support/env.js';
+import { startWorkerProcess, type WorkerProcess } from './test-support/worker-process.js';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const COMMON = '@openfn/language-common@3.3.4';
 
 let server: TestServer;
-let worker: ChildProcess;
-let workerOutput = '';
-let dataDir: string;
+let worker: WorkerProcess | undefined;
 
 const ids = {
   project: randomUUID(),
@@ -36,7 +23,6 @@ const ids = {
 };
 
 beforeAll(async () => {
-  await ensureBuilt();
   // A short run timeout so the timeout case ends quickly.
   server = await startTestServer({
     WORKER_MAX_RUN_DURATION_SECONDS: '4',
@@ -130,35 +116,12 @@ beforeAll(async () => {
   });
   expect(provision.status).toBe(201);
 
-  dataDir = mkdtempSync(join(tmpdir(), 'lightning-worker-e2e-'));
-  worker = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, 'worker'], {
-    cwd: ROOT,
-    env: processEnv({
-      LIGHTNING_DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      WORKER_LIGHTNING_SERVICE_URL: `${server.baseUrl.replace(/^http/, 'ws')}/worker`,
-      WORKER_SECRET: server.config.workers.secret!,
-      WORKER_LIGHTNING_PUBLIC_KEY: Buffer.from(
-        server.config.workers.lightningPublicKeyPem!,
-      ).toString('base64'),
-      WORKER_CAPACITY: '2',
-      WORKER_NAME: 'e2e-process',
-      ADAPTORS_PATH: join(ROOT, '.cache', 'adaptors'),
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  worker.stdout!.on('data', (chunk) => (workerOutput += chunk));
-  worker.stderr!.on('data', (chunk) => (workerOutput += chunk));
+  worker = await startWorkerProcess(server, { name: 'e2e-process', capacity: 2 });
 }, 180_000);
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await server?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function post(data: Record<string, unknown>, trigger = ids.trigger): Promise<string> {
@@ -181,7 +144,9 @@ async function finishedRun(workOrderId: string) {
     if (run && !['available', 'claimed', 'started'].includes(run.state)) return run;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`run of work order ${workOrderId} did not finish; worker said:\n${workerOutput}`);
+  throw new Error(
+    `run of work order ${workOrderId} did not finish; worker said:\n${worker?.output() ?? ''}`,
+  );
 }
 
 async function stepsOf(runId: string) {
@@ -257,7 +222,7 @@ describe('a real lightning worker process', () => {
 
   it('ends exception when the adaptor cannot be installed', async () => {
     const run = await finishedRun(await post({}, ids.brokenTrigger));
-    expect(run.state, workerOutput.slice(-3000)).toBe('exception');
+    expect(run.state, (worker?.output() ?? '').slice(-3000)).toBe('exception');
     expect(run.errorType).toBe('AutoinstallError');
   }, 120_000);
 
@@ -281,9 +246,7 @@ describe('a real lightning worker process', () => {
   }, 120_000);
 
   it('stops gracefully on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => worker.once('exit', resolve));
-    worker.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(workerOutput).not.toMatch(/\n\s+at /);
+    expect(await worker?.stop()).toBe(0);
+    expect(worker?.output() ?? '').not.toMatch(/\n\s+at /);
   }, 60_000);
 });
