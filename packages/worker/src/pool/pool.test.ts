@@ -340,6 +340,32 @@ describe('the child process sandbox (fake runtime, host powers handed to the job
     expect(new Set(pids).size).toBeGreaterThan(1);
   });
 
+  it('replaces a child after an ImportError (its module map keeps the failure), not after a job error', async () => {
+    const pool = createPool({
+      size: 1,
+      adaptorsDir: ADAPTORS_DIR,
+      runtimeModule: FAKE_RUNTIME,
+      maxRunsPerChild: 100,
+      installAdaptor: async () => {},
+    });
+    const pid = async () =>
+      (await pool.run(jobPlan('host.pid()'), { data: {} })).final_state as unknown as number;
+    try {
+      const first = await pid();
+      const failed = await pool.run(jobPlan("throw new Error('no')"), { data: {} });
+      expect(failed).toMatchObject({ reason: 'fail', error_type: 'JobError' });
+      expect(await pid()).toBe(first);
+      const unloadable = await pool.run(
+        jobPlan("const e = new Error('half-installed'); e.name = 'ImportError'; throw e"),
+        { data: {} },
+      );
+      expect(unloadable).toMatchObject({ reason: 'crash', error_type: 'ImportError' });
+      expect(await pid()).not.toBe(first);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("ends the run crash when the caller's onEvent throws, and keeps serving", async () => {
     const result = await run('log("x"); new Promise(() => {})', {
       onEvent: (event: { type: string }) => {

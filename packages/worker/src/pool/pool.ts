@@ -495,7 +495,10 @@ export function createPool(options: PoolOptions): Pool {
     settle(run, checkResult(message.result), slot);
     slot.run = null;
     slot.runs++;
-    if (message.isTainted || slot.runs >= maxRunsPerChild) {
+    // A failed import stays in the child's module map: an adaptor caught half-installed (another
+    // process running npm in the adaptors folder) would fail every later run in this child too.
+    const hadImportError = message.result.error_type === 'ImportError';
+    if (message.isTainted || hadImportError || slot.runs >= maxRunsPerChild) {
       retire(slot);
     } else {
       slot.state = 'idle';

@@ -56,7 +56,11 @@ export async function executePlan(plan, input, options) {
     try {
       state = await new vm.Script(job.body).runInContext(context);
     } catch (error) {
-      const result = { reason: 'fail', error_type: 'JobError', error_message: String(error) };
+      // A job may throw an error named ImportError to stand in for an adaptor that failed to load.
+      const result =
+        error?.name === 'ImportError'
+          ? { reason: 'crash', error_type: 'ImportError', error_message: String(error) }
+          : { reason: 'fail', error_type: 'JobError', error_message: String(error) };
       emit({
         type: 'step:complete',
         step_id: stepId,
