@@ -7,30 +7,21 @@
 //   await page.goto(app.url('/sign-up'));
 //   ...
 //   await app.close();
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmdirSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sign } from '@fastify/cookie';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { processEnv } from '../../cli/src/test-support/env.js';
+import {
+  startWorkerProcess,
+  type WorkerProcess,
+} from '../../cli/src/test-support/worker-process.js';
 import { issueToken } from '../../server/src/accounts/tokens.js';
 import { SESSION_COOKIE } from '../../server/src/http/auth.js';
 import { startTestServer, type TestServer } from '../../server/src/test-support/server.js';
-import { ensureBuilt as ensureWorkerBuilt } from '../../worker/src/test-support/build-packages.js';
 
 const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const REPO_ROOT = join(WEB_ROOT, '..', '..');
-const CLI_MAIN = join(REPO_ROOT, 'packages', 'cli', 'src', 'main.ts');
 const DIST_INDEX = join(WEB_ROOT, 'dist', 'index.html');
 
 /** Where Debian (and Ubuntu) put Chromium; .ci/run installs it when missing. */
@@ -191,58 +182,14 @@ export async function apiAs<T = unknown>(
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-export interface Worker {
-  /** What the worker printed so far (for failure messages). */
-  output: () => string;
-  stop: () => Promise<void>;
-}
+export type Worker = WorkerProcess;
 
 /**
  * A real `lightning worker` process connected to the app's server, so webhooks become finished
- * runs with logs. Adaptors are cached in the repository's .cache/adaptors (installed from npm once).
+ * runs with logs (the harness the CLI's end-to-end tests use too).
  */
-export async function startWorker(app: App): Promise<Worker> {
-  await ensureWorkerBuilt();
-  const { config, baseUrl } = app.server;
-  const dataDir = mkdtempSync(join(tmpdir(), 'lightning-e2e-worker-'));
-  let output = '';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', CLI_MAIN, 'worker'],
-    {
-      cwd: REPO_ROOT,
-      env: processEnv({
-        LIGHTNING_DATA_DIR: dataDir,
-        LOG_LEVEL: 'info',
-        WORKER_LIGHTNING_SERVICE_URL: `${baseUrl.replace(/^http/, 'ws')}/worker`,
-        WORKER_SECRET: config.workers.secret!,
-        WORKER_LIGHTNING_PUBLIC_KEY: Buffer.from(config.workers.lightningPublicKeyPem!).toString(
-          'base64',
-        ),
-        WORKER_CAPACITY: '2',
-        WORKER_NAME: 'e2e-browser',
-        ADAPTORS_PATH: join(REPO_ROOT, '.cache', 'adaptors'),
-      }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  return {
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+export function startWorker(app: App, name = 'e2e-browser'): Promise<Worker> {
+  return startWorkerProcess(app.server, { name });
 }
 
 /**
