@@ -172,6 +172,7 @@ describe('the web app shell', () => {
     await owner.getByText('No credentials are shared with this project yet.').waitFor();
 
     await owner.getByRole('link', { name: 'Webhook security' }).click();
+    await owner.getByRole('heading', { name: 'New webhook auth method' }).waitFor();
     await owner.getByLabel('Name').fill('partner key');
     await owner.getByRole('button', { name: 'Create' }).click();
     const key = owner.locator('code.secret');

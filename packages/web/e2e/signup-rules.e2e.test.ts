@@ -2,7 +2,7 @@
 // its address through the emailed link before it can sign in; with ALLOW_SIGNUP=false the page is
 // offered only to the very first user of a fresh instance.
 import type { Page } from 'playwright-core';
-import { type App, startApp } from './support.js';
+import { type App, readMail, startApp } from './support.js';
 
 const password = 'correct horse battery staple';
 
@@ -43,13 +43,7 @@ describe('with email verification required', () => {
     await grace.getByRole('button', { name: 'Send the confirmation email again' }).waitFor();
 
     // The link arrives in the instance's local mailbox.
-    await admin.goto(app.url('/admin/mailbox'));
-    await admin
-      .getByRole('row', { name: /grace@example\.org/ })
-      .first()
-      .getByRole('link')
-      .click();
-    const text = (await admin.locator('.mail-body').textContent()) ?? '';
+    const text = await readMail(app, admin, /grace@example\.org/);
     const link = /\S*\/users\/confirm\/\S+/.exec(text)?.[0];
     expect(link).toBeDefined();
 

@@ -223,3 +223,28 @@ export async function unlabelledControls(page: Page): Promise<string[]> {
     return missing;
   });
 }
+
+/**
+ * Opens, as a signed-in superuser on `page`, the newest kept mail (MAIL_PROVIDER=local) whose row in
+ * the mailbox matches `row` (subject or recipient), and returns its text. Mail may be sent after
+ * the request that caused it has answered, so the mailbox is reloaded until the mail is there.
+ */
+export async function readMail(app: App, page: Page, row: RegExp): Promise<string> {
+  const match = page.getByRole('row', { name: row }).first();
+  for (let attempt = 0; ; attempt++) {
+    await page.goto(app.url('/admin/mailbox'));
+    await page.getByRole('heading', { name: 'Instance administration' }).waitFor();
+    await page
+      .getByRole('table')
+      .or(page.getByText('No mail has been sent yet.'))
+      .first()
+      .waitFor();
+    if ((await match.count()) > 0) break;
+    if (attempt >= 100) throw new Error(`no mail matching ${row} arrived`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await match.getByRole('link').click();
+  const body = page.locator('.mail-body');
+  await body.waitFor();
+  return (await body.textContent()) ?? '';
+}
