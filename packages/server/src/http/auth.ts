@@ -69,7 +69,7 @@ export async function installAuthentication(
       // A bad bearer token is not silently downgraded to the session: the caller meant the token.
       const found = await findTokenUser(db, bearer, 'api', null);
       if (!found) return;
-      await touchToken(db, found.tokenId);
+      if (shouldTouch(found.tokenId)) await touchToken(db, found.tokenId);
       request.actor = { user: publicUser(found.user), via: 'api_token', tokenId: found.tokenId };
       return;
     }
@@ -81,6 +81,25 @@ export async function installAuthentication(
     if (!found) return;
     request.actor = { user: publicUser(found.user), via: 'session', tokenId: found.tokenId };
   });
+}
+
+/**
+ * `last_used_at` is kept to the minute, so a node need not ask the database on every call of a busy
+ * API client: it remembers when it last stamped each token (bounded, forgotten oldest first).
+ */
+const lastTouched = new Map<string, number>();
+const TOUCH_EVERY_MS = 60_000;
+const REMEMBERED_TOKENS = 10_000;
+
+function shouldTouch(tokenId: string, now = Date.now()): boolean {
+  const last = lastTouched.get(tokenId);
+  if (last !== undefined && now - last < TOUCH_EVERY_MS) return false;
+  lastTouched.delete(tokenId);
+  lastTouched.set(tokenId, now);
+  if (lastTouched.size > REMEMBERED_TOKENS) {
+    lastTouched.delete(lastTouched.keys().next().value as string);
+  }
+  return true;
 }
 
 function publicUser(user: TokenUser): AuthenticatedUser {
