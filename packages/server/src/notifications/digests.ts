@@ -9,6 +9,7 @@
 // periods are not sent late. A failed send gives the claim back for the next check.
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { startRepeatingTask } from '../cluster/repeating-task.js';
 import { type Database, queryRows, schema } from '../db/index.js';
 import { summarizeProjectActivity, type WorkflowActivity } from '../runs/index.js';
 import type { Mailer, MailMessage } from './mailer.js';
@@ -176,9 +177,6 @@ export function startProjectDigests(
   options: ProjectDigestOptions & { intervalMs?: number },
 ): ProjectDigests {
   const intervalMs = options.intervalMs ?? DEFAULT_DIGEST_INTERVAL_MS;
-  let stopped = false;
-  let current: Promise<void> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
   const check = async () => {
     try {
       const sent = await sendProjectDigests(options);
@@ -187,19 +185,5 @@ export function startProjectDigests(
       options.logger.error({ err: error }, 'project digest check failed');
     }
   };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      current = check().finally(schedule);
-    }, intervalMs);
-    timer.unref();
-  };
-  schedule();
-  return {
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await current;
-    },
-  };
+  return startRepeatingTask({ round: check, intervalMs });
 }

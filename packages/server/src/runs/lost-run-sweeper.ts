@@ -2,6 +2,7 @@
 // the work) and announces each lost run on the bus.
 import type { Logger } from 'pino';
 import type { Bus } from '../cluster/index.js';
+import { startRepeatingTask } from '../cluster/repeating-task.js';
 import type { Database } from '../db/index.js';
 import { type LostRunOptions, markLostRuns } from './lost-runs.js';
 
@@ -20,10 +21,6 @@ export interface LostRunSweeper {
 
 export function startLostRunSweeper(options: LostRunSweeperOptions): LostRunSweeper {
   const intervalMs = options.intervalMs ?? 30_000;
-  let stopped = false;
-  let current: Promise<void> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-
   const sweep = async () => {
     try {
       const { runs } = await markLostRuns(options.db, options);
@@ -42,20 +39,5 @@ export function startLostRunSweeper(options: LostRunSweeperOptions): LostRunSwee
       options.logger.error({ err: error }, 'lost-run sweep failed');
     }
   };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      current = sweep().finally(schedule);
-    }, intervalMs);
-    // The sweep never keeps a process alive on its own.
-    timer.unref();
-  };
-  schedule();
-  return {
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await current;
-    },
-  };
+  return startRepeatingTask({ round: sweep, intervalMs });
 }

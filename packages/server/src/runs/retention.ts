@@ -6,6 +6,7 @@
 // no batch holds locks long enough to stall webhook ingestion or the claim.
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { startRepeatingTask } from '../cluster/repeating-task.js';
 import { type Database, executeCount, queryRows } from '../db/index.js';
 
 /** Shared by every node: whoever holds it cleans, the others skip the round. */
@@ -167,9 +168,6 @@ export interface RetentionCleaner {
 /** Runs `applyRetention` periodically on every node; the advisory lock makes one of them clean. */
 export function startRetentionCleaner(options: RetentionCleanerOptions): RetentionCleaner {
   const intervalMs = options.intervalMs ?? 3_600_000;
-  let stopped = false;
-  let current: Promise<void> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
   const round = async () => {
     try {
       const sweep = await applyRetention(options.db, { batchSize: options.batchSize });
@@ -181,20 +179,9 @@ export function startRetentionCleaner(options: RetentionCleanerOptions): Retenti
       options.logger.error({ err: error }, 'retention cleanup failed');
     }
   };
-  const schedule = (delayMs: number) => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      current = round().finally(() => schedule(intervalMs));
-    }, delayMs);
-    // The cleaner never keeps a process alive on its own.
-    timer.unref();
-  };
-  schedule(options.initialDelayMs ?? 60_000);
-  return {
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await current;
-    },
-  };
+  return startRepeatingTask({
+    round,
+    intervalMs,
+    initialDelayMs: options.initialDelayMs ?? 60_000,
+  });
 }
