@@ -42,6 +42,42 @@ function ItemErrors({ errors, shown }: { errors: Errors; shown: string[] }) {
   );
 }
 
+/** A job picker and a Connect button: draws an edge to the chosen job (the keyboard's way to connect). */
+function ConnectToJob({
+  label,
+  targets,
+  onConnect,
+}: {
+  label: string;
+  targets: { id: string; name: string }[];
+  onConnect: (jobId: string) => void;
+}) {
+  const [connectTo, setConnectTo] = useState('');
+  if (targets.length === 0) return null;
+  return (
+    <div className="inline-form">
+      <SelectField
+        label={label}
+        value={connectTo}
+        options={[
+          { value: '', label: 'Choose a job…' },
+          ...targets.map((t) => ({ value: t.id, label: t.name })),
+        ]}
+        onChange={setConnectTo}
+      />
+      <Button
+        disabled={!connectTo}
+        onClick={() => {
+          onConnect(connectTo);
+          setConnectTo('');
+        }}
+      >
+        Connect
+      </Button>
+    </div>
+  );
+}
+
 export function JobPanel({
   workflow,
   job,
@@ -76,7 +112,6 @@ export function JobPanel({
   const functions = useApi<Completion[]>(
     `/api/adaptors/functions?adaptor=${encodeURIComponent(job.adaptor)}`,
   );
-  const [connectTo, setConnectTo] = useState('');
   const targets = workflow.jobs.filter(
     (other) =>
       other.id !== job.id &&
@@ -143,28 +178,7 @@ export function JobPanel({
       {!readOnly && (
         <div className="panel-actions">
           <Button onClick={onAddAfter}>Add job after</Button>
-          {targets.length > 0 && (
-            <div className="inline-form">
-              <SelectField
-                label="Connect to"
-                value={connectTo}
-                options={[
-                  { value: '', label: 'Choose a job…' },
-                  ...targets.map((t) => ({ value: t.id, label: t.name })),
-                ]}
-                onChange={setConnectTo}
-              />
-              <Button
-                disabled={!connectTo}
-                onClick={() => {
-                  onConnect(connectTo);
-                  setConnectTo('');
-                }}
-              >
-                Connect
-              </Button>
-            </div>
-          )}
+          <ConnectToJob label="Connect to" targets={targets} onConnect={onConnect} />
           <Button variant="danger" onClick={onDelete}>
             Delete job
           </Button>
@@ -217,7 +231,6 @@ export function TriggerPanel({
   onAddJob: () => void;
 }) {
   const [copied, setCopied] = useState(false);
-  const [connectTo, setConnectTo] = useState('');
   const [authError, setAuthError] = useState<string | null>(null);
   const url = webhookUrl(trigger);
   const toggleAuth = async (method: AuthMethod, on: boolean) => {
@@ -338,28 +351,7 @@ export function TriggerPanel({
       {!readOnly && (
         <div className="panel-actions">
           <Button onClick={onAddJob}>Add job after</Button>
-          {unconnectedTargets.length > 0 && (
-            <div className="inline-form">
-              <SelectField
-                label="Start job"
-                value={connectTo}
-                options={[
-                  { value: '', label: 'Choose a job…' },
-                  ...unconnectedTargets.map((t) => ({ value: t.id, label: t.name })),
-                ]}
-                onChange={setConnectTo}
-              />
-              <Button
-                disabled={!connectTo}
-                onClick={() => {
-                  onConnect(connectTo);
-                  setConnectTo('');
-                }}
-              >
-                Connect
-              </Button>
-            </div>
-          )}
+          <ConnectToJob label="Start job" targets={unconnectedTargets} onConnect={onConnect} />
         </div>
       )}
     </div>
