@@ -35,6 +35,8 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
     // Per-request log lines would dominate the log (and the cost) of webhook ingestion.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // OpenFn's CLI posts to `/api/provision/`; Phoenix ignores a trailing slash, so every route does.
+    routerOptions: { ignoreTrailingSlash: true },
   });
   trackRoutes(app);
   installErrorHandler(app);
