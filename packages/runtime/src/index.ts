@@ -42,5 +42,6 @@ export {
 export { microTimestamp } from './execute/clock.js';
 export { type ExecuteJobOptions, executeJob } from './execute/execute-job.js';
 export { executePlan } from './execute/execute-plan.js';
+export { limitLogMessage } from './execute/log-message.js';
 export { RUNTIME_VERSION } from './execute/versions.js';
 export type * from './types.js';

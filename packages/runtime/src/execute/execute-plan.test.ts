@@ -292,7 +292,7 @@ describe('executePlan', () => {
     );
   });
 
-  it('replaces a log message over the log limit with a notice', async () => {
+  it('cuts a log message over the log limit and marks it truncated', async () => {
     const { recorder } = await execute(
       plan(
         [
@@ -306,10 +306,11 @@ describe('executePlan', () => {
       ),
     );
     const jobLines = recorder.lines().filter((l) => l.startsWith('JOB'));
-    expect(jobLines).toEqual([
-      'JOB info: (Log message redacted: exceeds 1mb memory limit)',
-      'JOB info: small',
-    ]);
+    expect(jobLines).toHaveLength(2);
+    expect(jobLines[0]).toMatch(
+      /^JOB info: y{1000000,1048576} … \[log line truncated: the line has at least 2097152 bytes; the log payload limit is 1 MB\]$/,
+    );
+    expect(jobLines[1]).toBe('JOB info: small');
   });
 
   it('summarises logged objects when the plan asks to sanitise', async () => {

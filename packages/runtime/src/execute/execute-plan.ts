@@ -140,7 +140,7 @@ export async function executePlan(
       type: 'log',
       level,
       source,
-      message: scrub(formatLogMessage(message, logLimit)),
+      message: formatLogMessage(message, { ...logLimit, scrub: (m) => scrub(m) }),
       timestamp: microTimestamp(),
       ...(stepId ? { step_id: stepId } : {}),
     });
@@ -153,7 +153,11 @@ export async function executePlan(
         type: 'log',
         level,
         source,
-        message: scrub(formatLogMessage(args, { ...logLimit, sanitize: planOptions.sanitize })),
+        message: formatLogMessage(args, {
+          ...logLimit,
+          sanitize: planOptions.sanitize,
+          scrub: (m) => scrub(m),
+        }),
         timestamp: microTimestamp(),
         ...(stepId ? { step_id: stepId } : {}),
       });
