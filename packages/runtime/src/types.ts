@@ -98,7 +98,11 @@ export type RunEvent =
       step_id: string;
       job_id: string;
       reason: ExitReason;
-      error_type: ErrorType | null;
+      /**
+       * An ErrorType, except for a step that crashed on something it threw: then the name of
+       * that error (`ReferenceError`, `SyntaxError`), as OpenFn's worker stores it.
+       */
+      error_type: ErrorType | (string & {}) | null;
       error_message: string | null;
       output_dataclip_id: string;
       /** Output state (already stripped of configuration/response and JSON-safe). Absent when too large. */

@@ -87,3 +87,16 @@ export function classifyError(thrown: unknown, options: ClassifyOptions): RunErr
   }
   return new JobError(message, cause);
 }
+
+/**
+ * The `error_type` a step stores, as OpenFn's worker computes it (`subtype || type`): a step that
+ * crashed keeps the name of what it threw (`ReferenceError`, `SyntaxError`, `ValidationError`),
+ * while the run that it ended reports the runtime's type (`RuntimeCrash`). `fail` errors keep
+ * their type (`RuntimeError` with its subtype in `state.errors`), as upstream reads them from there.
+ */
+export function stepErrorType(error: RunError): string {
+  if (error.severity !== 'fail' && 'subtype' in error && typeof error.subtype === 'string') {
+    return error.subtype;
+  }
+  return error.type;
+}

@@ -87,13 +87,18 @@ describe('errors and reasons', () => {
       'ReferenceError: notDefined is not defined',
     ],
     ['SyntaxError', "fn(s => JSON.parse('{'));", 'SyntaxError'],
-  ])('%s at run time → crash RuntimeCrash', async (_, source, message) => {
-    const { result, step } = await run(source);
-    expect(result).toMatchObject({ reason: 'crash', error_type: 'RuntimeCrash' });
-    expect(result.error_message).toContain(message);
-    expect(step?.reason).toBe('crash');
-    expect(result.final_state).toBeUndefined();
-  });
+  ])(
+    '%s at run time → crash RuntimeCrash; the step keeps the name %s',
+    async (name, source, message) => {
+      const { result, step } = await run(source);
+      expect(result).toMatchObject({ reason: 'crash', error_type: 'RuntimeCrash' });
+      expect(result.error_message).toContain(message);
+      // As OpenFn's worker stores it (`subtype || type`): the step says what the job threw.
+      expect(step).toMatchObject({ reason: 'crash', error_type: name });
+      expect(step?.error_message).toContain(message);
+      expect(result.final_state).toBeUndefined();
+    },
+  );
 
   it('compile error → crash CompileError with line and column', async () => {
     const { result } = await run('fn(s => s);\nfn(s => s s);');
@@ -133,13 +138,18 @@ describe('errors and reasons', () => {
       'the Function constructor reached through a value',
       "fn(s => { (() => {}).constructor('return 1')(); return s; });",
     ],
+    [
+      'new Function inside a callback that adaptor code calls (not an AdaptorError)',
+      "fn(s => each('$.data.items[*]', fn(st => { new Function('return 1')(); return st; }))({ ...s, data: { items: [1] } }));",
+    ],
   ])('%s → kill SecurityError', async (_, source) => {
-    const { result } = await run(source);
+    const { result, step } = await run(source);
     expect(result).toEqual({
       reason: 'kill',
       error_type: 'SecurityError',
       error_message: 'Illegal eval statement detected',
     });
+    expect(step).toMatchObject({ reason: 'kill', error_type: 'SecurityError' });
   });
 
   it('a synchronous endless loop past timeoutMs → kill TimeoutError', async () => {

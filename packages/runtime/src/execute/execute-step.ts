@@ -6,7 +6,7 @@ import { compile } from '../compile/compile.js';
 import { type RunError, StateTooLargeError } from '../errors.js';
 import type { ExitReason, LogLevel, LogSource, PlanJob, RunEvent, State } from '../types.js';
 import { assembleState } from './assemble-state.js';
-import { classifyError } from './classify-error.js';
+import { classifyError, stepErrorType } from './classify-error.js';
 import { microTimestamp } from './clock.js';
 import { type ConsoleMethod, createJobContext } from './job-context.js';
 import { loadModule } from './module-linker.js';
@@ -144,7 +144,7 @@ export async function executeStep(input: StepInput, env: StepEnvironment): Promi
     step_id: stepId,
     job_id: job.id,
     reason,
-    error_type: error?.type ?? null,
+    error_type: error ? stepErrorType(error) : null,
     error_message: error?.message ?? null,
     output_dataclip_id: input.outputDataclipId,
     ...(withheld
