@@ -1,25 +1,65 @@
-// The adaptor registry: the built-in list, a registry file in Lightning's format, and a broken
-// file falling back to the built-in list; and the route requiring a signed-in user.
+// The adaptor registry: versions from the real npm registry, the built-in list when npm cannot be
+// reached, installed versions, a registry file in Lightning's format and a broken one; and the
+// route requiring a signed-in user.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../logger.js';
 import { createTestUser } from '../test-support/actors.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
+import { compareVersions } from './functions.js';
 import { createAdaptorRegistry } from './registry.js';
 
 const logger = createLogger('silent');
 const dir = mkdtempSync(join(tmpdir(), 'adaptors-'));
 
+// Nothing listens on port 1 of the loopback: an npm registry that cannot be reached.
+const OFFLINE = 'http://127.0.0.1:1';
+
 describe('the adaptor registry', () => {
-  it('offers the common adaptors with their functions when no registry file is set', async () => {
-    const list = await createAdaptorRegistry(undefined, logger).list();
-    const common = list.find((entry) => entry.name === '@openfn/language-common');
-    expect(common).toMatchObject({ versions: ['latest', common?.latest] });
-    expect(common?.functions).toEqual(expect.arrayContaining(['fn', 'each', 'dataValue']));
-    expect(list.find((entry) => entry.name === '@openfn/language-http')?.functions).toContain(
-      'post',
+  it('offers the versions npm publishes, newest first, when no registry file is set', async () => {
+    const list = await createAdaptorRegistry({ logger }).list();
+    const http = list.find((entry) => entry.name === '@openfn/language-http');
+    // 7.2.10 is published (the tests install it) with older releases the built-in list lacks.
+    expect(http?.versions).toEqual(expect.arrayContaining(['latest', '7.2.10']));
+    expect(http?.versions.length).toBeGreaterThan(2);
+    expect(http?.versions[0]).toBe('latest');
+    expect(http?.versions.slice(1)).toEqual(
+      [...(http?.versions.slice(1) ?? [])].sort((a, b) => compareVersions(b, a)),
     );
+    expect(compareVersions(http?.latest ?? '0.0.0', '7.2.10')).toBeGreaterThanOrEqual(0);
+    expect(http?.functions).toContain('post');
+  });
+
+  it('offers the built-in versions with their functions when npm cannot be reached', async () => {
+    const list = await createAdaptorRegistry({ logger, npmRegistryUrl: OFFLINE }).list();
+    const common = list.find((entry) => entry.name === '@openfn/language-common');
+    expect(common).toMatchObject({ latest: '3.3.4', versions: ['latest', '3.3.4'] });
+    expect(common?.functions).toEqual(expect.arrayContaining(['fn', 'each', 'dataValue']));
+  });
+
+  it('offers installed versions too, and an installed release newer than the source is latest', async () => {
+    const adaptorsPath = mkdtempSync(join(tmpdir(), 'adaptors-versions-'));
+    for (const folder of [
+      'language-common_3.3.9',
+      'language-common_3.3.4',
+      'language-http_1.0.0',
+    ]) {
+      mkdirSync(join(adaptorsPath, 'node_modules', '@openfn', folder), { recursive: true });
+    }
+    const list = await createAdaptorRegistry({
+      logger,
+      npmRegistryUrl: OFFLINE,
+      adaptorsPath,
+    }).list();
+    expect(list.find((entry) => entry.name === '@openfn/language-common')).toMatchObject({
+      latest: '3.3.9',
+      versions: ['latest', '3.3.9', '3.3.4'],
+    });
+    expect(list.find((entry) => entry.name === '@openfn/language-http')).toMatchObject({
+      latest: '7.2.10',
+      versions: ['latest', '7.2.10', '1.0.0'],
+    });
   });
 
   it('reads ADAPTORS_REGISTRY_JSON_PATH in the registry cache format', async () => {
@@ -36,18 +76,18 @@ describe('the adaptor registry', () => {
         { name: '@acme/language-acme', versions: ['1.0.0'] },
       ]),
     );
-    const list = await createAdaptorRegistry(path, logger).list();
+    const list = await createAdaptorRegistry({ path, logger, npmRegistryUrl: OFFLINE }).list();
     expect(list.map(({ name, latest, versions }) => ({ name, latest, versions }))).toEqual([
       { name: '@acme/language-acme', latest: '1.0.0', versions: ['latest', '1.0.0'] },
-      { name: '@openfn/language-http', latest: '6.0.0', versions: ['latest', '5.0.0', '6.0.0'] },
+      { name: '@openfn/language-http', latest: '6.0.0', versions: ['latest', '6.0.0', '5.0.0'] },
     ]);
   });
 
-  it('falls back to the built-in list when the file is unreadable', async () => {
+  it('falls back to npm, then to the built-in list, when the file is unreadable', async () => {
     const path = join(dir, 'broken.json');
     writeFileSync(path, '{not json');
-    const list = await createAdaptorRegistry(path, logger).list();
-    expect(list.map((entry) => entry.name)).toContain('@openfn/language-common');
+    const list = await createAdaptorRegistry({ path, logger, npmRegistryUrl: OFFLINE }).list();
+    expect(list.find((entry) => entry.name === '@openfn/language-common')?.latest).toBe('3.3.4');
   });
 });
 

@@ -22,7 +22,8 @@ export function parseAdaptorSpec(spec: string): { name: string; version: string 
   return { name, version };
 }
 
-function compareVersions(a: string, b: string): number {
+/** Orders release versions numerically (`1.10.0` after `1.2.0`). */
+export function compareVersions(a: string, b: string): number {
   const pa = a.split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
   const pb = b.split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
   for (let i = 0; i < Math.max(pa.length, pb.length); i += 1) {
@@ -32,30 +33,37 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+function installedParent(adaptorsPath: string, name: string): { parent: string; prefix: string } {
+  const scope = name.includes('/') ? name.slice(0, name.indexOf('/')) : '';
+  const base = name.includes('/') ? name.slice(name.indexOf('/') + 1) : name;
+  return { parent: join(adaptorsPath, 'node_modules', scope), prefix: `${base}_` };
+}
+
+/** The versions of an adaptor installed under ADAPTORS_PATH, lowest first (none: empty). */
+export async function installedVersions(adaptorsPath: string, name: string): Promise<string[]> {
+  const { parent, prefix } = installedParent(adaptorsPath, name);
+  let entries: string[];
+  try {
+    entries = await readdir(parent);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => entry.startsWith(prefix))
+    .map((entry) => entry.slice(prefix.length))
+    .filter((v) => VERSION.test(v) && v !== 'latest')
+    .sort(compareVersions);
+}
+
 /** The installed folder of that adaptor version (`latest`: the highest installed), or null. */
 async function installedFolder(
   adaptorsPath: string,
   name: string,
   version: string,
 ): Promise<string | null> {
-  const scope = name.includes('/') ? name.slice(0, name.indexOf('/')) : '';
-  const base = name.includes('/') ? name.slice(name.indexOf('/') + 1) : name;
-  const parent = join(adaptorsPath, 'node_modules', scope);
-  let entries: string[];
-  try {
-    entries = await readdir(parent);
-  } catch {
-    return null;
-  }
-  const prefix = `${base}_`;
-  const versions = entries
-    .filter((entry) => entry.startsWith(prefix))
-    .map((entry) => entry.slice(prefix.length))
-    .filter((v) => VERSION.test(v) && v !== 'latest');
-  const chosen =
-    version === 'latest'
-      ? versions.sort(compareVersions).at(-1)
-      : versions.find((v) => v === version);
+  const versions = await installedVersions(adaptorsPath, name);
+  const chosen = version === 'latest' ? versions.at(-1) : versions.find((v) => v === version);
+  const { parent, prefix } = installedParent(adaptorsPath, name);
   return chosen ? join(parent, `${prefix}${chosen}`) : null;
 }
 

@@ -11,10 +11,11 @@ export async function registerAdaptorRoutes(
   app: FastifyInstance,
   context: ServerContext,
 ): Promise<void> {
-  const registry = createAdaptorRegistry(
-    context.config.workers.adaptorsRegistryJsonPath,
-    context.logger,
-  );
+  const registry = createAdaptorRegistry({
+    path: context.config.workers.adaptorsRegistryJsonPath,
+    adaptorsPath: context.config.workers.adaptorsPath,
+    logger: context.logger,
+  });
   app.get('/api/adaptors', async (request) => {
     requireActor(request);
     return { data: await registry.list() };
