@@ -1,4 +1,4 @@
-import type { ReplyPayload } from '@lightning/protocol';
+import { MAX_FRAME_SIZE_BYTES, type ReplyPayload } from '@lightning/protocol';
 import type { RunEvent } from '@lightning/runtime';
 import { createDeliver, isTransientReply, type PushChannel } from './delivery.js';
 import { createEventQueue } from './event-queue.js';
@@ -85,7 +85,10 @@ const runComplete: RunEvent = {
   timestamp: ts,
 };
 
-function queueOn(channel: PushChannel, options: { batchLogs?: boolean; batchLimit?: number } = {}) {
+function queueOn(
+  channel: PushChannel,
+  options: { batchLogs?: boolean; batchLimit?: number; logLimitMb?: number } = {},
+) {
   return createEventQueue({
     runId: 'r1',
     channel,
@@ -300,6 +303,56 @@ describe('frame limit', () => {
       .filter((s) => s.event === 'run:batch_logs')
       .map((s) => (s.payload.logs as unknown[]).length);
     expect(sizes).toEqual([1, 2, 1]);
+  });
+});
+
+describe('log lines over the log payload limit', () => {
+  const line = (message: unknown[]): RunEvent => ({ ...log(0), message }) as RunEvent;
+  const frameBytes = (sent: Sent) =>
+    Buffer.byteLength(JSON.stringify(['1', '2', 'run:r1', sent.event, sent.payload]));
+
+  it('cuts a line longer than the limit and marks it, whether batched or not', async () => {
+    for (const batchLogs of [true, false]) {
+      const fake = manualChannel();
+      fake.automatic();
+      const queue = queueOn(fake.channel, { batchLogs, logLimitMb: 1 });
+      queue.enqueue(line(['é'.repeat(3_000_000)]));
+      queue.enqueue(line(['after']));
+      queue.enqueue(runComplete);
+      await queue.done;
+      const messages = fake.sent.flatMap((s) =>
+        s.event === 'run:batch_logs'
+          ? (s.payload.logs as { message: string[] }[]).map((l) => l.message)
+          : s.event === 'run:log'
+            ? [s.payload.message as string[]]
+            : [],
+      );
+      expect(messages).toHaveLength(2);
+      expect(messages[0]![0]).toMatch(
+        /^é+ … \[log line truncated: the line has 6000000 bytes; the log payload limit is 1 MB\]$/,
+      );
+      expect(Buffer.byteLength(JSON.stringify(messages[0]))).toBeLessThanOrEqual(1024 * 1024);
+      expect(messages[1]).toEqual(['after']);
+    }
+  });
+
+  it('never honours a limit that would not fit in a frame, and keeps every frame under it', async () => {
+    const fake = manualChannel();
+    fake.automatic();
+    // A plan asking for 50 MB lines gets 10 MB; lines of escaped control characters grow
+    // sixfold in JSON and are measured as such.
+    const queue = queueOn(fake.channel, { logLimitMb: 50 });
+    for (let n = 0; n < 4; n++) queue.enqueue(line(['\u0001'.repeat(3_000_000)]));
+    queue.enqueue(line(['x'.repeat(12_000_000)]));
+    queue.enqueue(runComplete);
+    await queue.done;
+    for (const sent of fake.sent) {
+      expect(frameBytes(sent)).toBeLessThan(MAX_FRAME_SIZE_BYTES);
+    }
+    const batches = fake.sent.filter((s) => s.event === 'run:batch_logs');
+    expect(batches).toHaveLength(5);
+    const last = (batches[4]!.payload.logs as { message: string[] }[])[0]!.message[0]!;
+    expect(last).toMatch(/the log payload limit is 10 MB\]$/);
   });
 });
 

@@ -6,9 +6,9 @@
 // events either way.
 
 import { toMicroTimestamp } from '@lightning/protocol';
-import type { RunEvent } from '@lightning/runtime';
+import { limitLogMessage, type RunEvent } from '@lightning/runtime';
 import { type Deliver, DeliveryFailedError, type PushChannel } from './delivery.js';
-import { createFrameBudget, fitToFrame } from './frame-limit.js';
+import { createFrameBudget, fitToFrame, logPayloadLimitMb } from './frame-limit.js';
 import { errorMessage, type WorkerLogger } from './logger.js';
 import { type PayloadContext, type RunPush, toBatchLogs, toRunPush } from './run-event-payloads.js';
 import { describeResponse } from './socket/errors.js';
@@ -23,6 +23,11 @@ export interface EventQueueOptions extends PayloadContext {
   batchLimit?: number;
   /** Most bytes of messages in one batch (a line over it still goes, alone). Default 1 MB. */
   batchBytes?: number;
+  /**
+   * The run's log line limit in MB (see `logPayloadLimitMb`). The runtime already cuts lines to
+   * it; a longer line reaching the queue anyway is cut here, so no frame can exceed the limit.
+   */
+  logLimitMb?: number;
 }
 
 export type QueueOutcome =
@@ -46,6 +51,7 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   const batchLogs = options.batchLogs ?? true;
   const batchLimit = options.batchLimit ?? 50;
   const batchBytes = options.batchBytes ?? 1024 * 1024;
+  const logLimitMb = logPayloadLimitMb(options.logLimitMb);
   const frameBudget = createFrameBudget();
   const items: RunEvent[] = [];
   let isComplete = false;
@@ -63,6 +69,10 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   function enqueue(event: RunEvent): void {
     if (isComplete || isFinished) return;
     if (event.type === 'run:complete') isComplete = true;
+    if (event.type === 'log') {
+      const message = limitLogMessage(event.message, logLimitMb);
+      if (message !== event.message) event = { ...event, message };
+    }
     items.push(event);
     if (!isSending) void pump();
   }
@@ -134,10 +144,10 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   };
 }
 
-/** A message's size on the wire, roughly: small lines are cheap to measure. */
+/** A line's size on the wire: its message's JSON in bytes, and room for the other fields. */
 function messageBytes(event: LogEvent): number {
   try {
-    return JSON.stringify(event.message).length + 128;
+    return Buffer.byteLength(JSON.stringify(event.message)) + 128;
   } catch {
     return 128;
   }

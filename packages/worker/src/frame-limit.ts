@@ -20,6 +20,34 @@ const SAFE_UNMEASURED_CHARS = Math.floor(PAYLOAD_LIMIT_BYTES / 6);
 
 const payloadBytes = (payload: unknown) => Buffer.byteLength(JSON.stringify(payload));
 
+/** OpenFn's default `WORKER_MAX_LOG_PAYLOAD_MB`. */
+export const DEFAULT_LOG_PAYLOAD_MB = 1;
+
+/**
+ * Largest log line limit honoured: a line of 10 MB (its message's JSON) still fits in a frame
+ * with its other fields, alone in a `run:batch_logs` (a batch holds more lines only while it stays
+ * under the queue's `batchBytes`).
+ */
+export const MAX_LOG_PAYLOAD_MB = 10;
+
+/**
+ * The log line limit of a run: the plan's `log_payload_limit_mb` when it sets one (as OpenFn's
+ * worker does), else `WORKER_MAX_LOG_PAYLOAD_MB`, never above what fits in one frame.
+ *
+ * @example
+ * logPayloadLimitMb(undefined, 1) // 1
+ * logPayloadLimitMb(50, 1) // 10
+ */
+export function logPayloadLimitMb(planLimitMb: unknown, workerLimitMb?: number): number {
+  const chosen =
+    typeof planLimitMb === 'number' && planLimitMb > 0
+      ? planLimitMb
+      : workerLimitMb && workerLimitMb > 0
+        ? workerLimitMb
+        : DEFAULT_LOG_PAYLOAD_MB;
+  return Math.min(chosen, MAX_LOG_PAYLOAD_MB);
+}
+
 export interface FrameBudget {
   /** Characters of output dataclips sent so far in the run (bounds the final state's size). */
   outputChars: number;

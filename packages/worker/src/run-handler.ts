@@ -19,6 +19,7 @@ import {
 import type { ErrorType, ExecutionPlan, RunEvent, RunResult, State } from '@lightning/runtime';
 import { type Deliver, DeliveryFailedError } from './delivery.js';
 import { createEventQueue } from './event-queue.js';
+import { logPayloadLimitMb } from './frame-limit.js';
 import { errorMessage, type WorkerLogger } from './logger.js';
 import type { Pool } from './pool/index.js';
 import type { Channel } from './socket/channel.js';
@@ -37,6 +38,8 @@ export interface RunHandlerOptions {
   joinTimeoutMs: number;
   batchLogs?: boolean;
   batchLimit?: number;
+  /** `WORKER_MAX_LOG_PAYLOAD_MB`, for plans without `log_payload_limit_mb`. Default 1. */
+  maxLogPayloadMb?: number;
 }
 
 export type RunOutcome =
@@ -122,6 +125,12 @@ async function executeRun(
     logger.error({ runId, err: error.message }, 'Lost the run channel while loading the run');
     return 'undelivered';
   }
+  // Log lines are cut in the pool child, as they are written (the runtime applies the plan's
+  // limit), so a huge line never crosses the IPC channel whole; the queue checks again.
+  const logLimitMb = logPayloadLimitMb(
+    loaded.ok ? loaded.plan.options?.log_payload_limit_mb : undefined,
+    options.maxLogPayloadMb,
+  );
   const queue = createEventQueue({
     runId,
     channel,
@@ -131,6 +140,7 @@ async function executeRun(
     outputDataclips: loaded.ok ? loaded.plan.options?.output_dataclips !== false : true,
     batchLogs: options.batchLogs,
     batchLimit: options.batchLimit,
+    logLimitMb,
   });
 
   if (!loaded.ok) {
@@ -144,7 +154,11 @@ async function executeRun(
     logger.info({ runId, jobs: loaded.plan.jobs.length }, 'Run started');
     let result: RunResult;
     try {
-      result = await options.pool.run(loaded.plan as ExecutionPlan, loaded.input, {
+      const plan = {
+        ...loaded.plan,
+        options: { ...loaded.plan.options, log_payload_limit_mb: logLimitMb },
+      } as ExecutionPlan;
+      result = await options.pool.run(plan, loaded.input, {
         onEvent: (event) => queue.enqueue(event),
         loadCredential: (id) => loadCredential(channel, deliver, id),
       });

@@ -38,6 +38,11 @@ export interface WorkerOptions {
   maxRunMemoryMb: number;
   /** `WORKER_MAX_RUN_DURATION_SECONDS`: time limit of runs whose plan sets none. */
   maxRunDurationSeconds: number;
+  /**
+   * `WORKER_MAX_LOG_PAYLOAD_MB`: longest log line (its JSON) of runs whose plan sets no
+   * `log_payload_limit_mb`; longer lines are cut with a marker. Default 1, as OpenFn.
+   */
+  maxLogPayloadMb?: number;
   logger?: WorkerLogger;
   /** Serve `GET /livez` on this port (0 = any free port). Default: no HTTP server. */
   livezPort?: number;
@@ -166,6 +171,7 @@ export function createWorker(options: WorkerOptions): Worker {
           joinTimeoutMs: retryWindowMs,
           batchLogs: options.batchLogs,
           batchLimit: options.batchLimit,
+          maxLogPayloadMb: options.maxLogPayloadMb,
         },
         onExecuted,
       ),

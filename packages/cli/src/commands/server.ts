@@ -48,6 +48,7 @@ function workerFor(
     adaptorsDir: workers.adaptorsPath,
     maxRunMemoryMb: workers.maxRunMemoryMb,
     maxRunDurationSeconds: workers.maxRunDurationSeconds,
+    maxLogPayloadMb: workers.maxLogPayloadMb,
     logger: logger.child({ component: 'worker' }),
     // The embedded instance keeps one child warm and grows to WORKER_CAPACITY when runs need it,
     // so a development instance idles light; a dedicated worker keeps its whole pool warm.

@@ -49,6 +49,8 @@ export interface Config {
     capacity: number;
     maxRunMemoryMb: number;
     maxRunDurationSeconds: number;
+    /** WORKER_MAX_LOG_PAYLOAD_MB. */
+    maxLogPayloadMb: number;
     runGracePeriodSeconds: number;
     serviceUrl: string;
     name: string;
@@ -347,6 +349,7 @@ export function loadConfig(env: Environment, options: LoadOptions = {}): LoadedC
       capacity: read('WORKER_CAPACITY', p.positiveInt, 5),
       maxRunMemoryMb: read('WORKER_MAX_RUN_MEMORY_MB', p.positiveInt, 500),
       maxRunDurationSeconds,
+      maxLogPayloadMb: read('WORKER_MAX_LOG_PAYLOAD_MB', p.positiveNumber, 1),
       runGracePeriodSeconds: read('RUN_GRACE_PERIOD_SECONDS', p.nonNegativeInt, 10),
       serviceUrl: read(
         'WORKER_LIGHTNING_SERVICE_URL',

@@ -148,6 +148,11 @@ export const variables = {
     '300',
     'Maximum duration of a run in seconds before it is killed with `TimeoutError`.',
   ),
+  WORKER_MAX_LOG_PAYLOAD_MB: v(
+    'Limits',
+    '1',
+    "Largest log line in MB (JSON) a worker sends; a longer line is cut with a marker. A plan's `log_payload_limit_mb` overrides it; capped at 10 by the socket frame limit.",
+  ),
   MAX_RUN_DURATION_SECONDS: v(
     'Limits',
     '',
