@@ -13,5 +13,5 @@ export {
   loadConfig,
   type Purpose,
 } from './load.js';
-export { decodeBase64 } from './parsers.js';
+export { decodeBase64, type OriginPattern } from './parsers.js';
 export { type VariableName, variables } from './variables.js';

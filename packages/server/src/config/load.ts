@@ -36,8 +36,12 @@ export interface Config {
     listenAddress: string;
     port: number;
     idleTimeoutSeconds: number;
+    /** CORS_ORIGIN: `['*']` or exact origins allowed to call the API from a browser. */
     corsOrigins: string[];
-    origins: string[] | undefined;
+    /** ORIGINS; undefined = the instance's own origin (see http/origin-check.ts). */
+    origins: p.OriginPattern[] | undefined;
+    /** TRUSTED_PROXIES: peers whose X-Forwarded-For names the client; empty = none. */
+    trustedProxies: string[];
     publicUrl: string;
     secretKeyBase: string | undefined;
   };
@@ -336,8 +340,9 @@ export function loadConfig(env: Environment, options: LoadOptions = {}): LoadedC
       listenAddress: read('LISTEN_ADDRESS', p.nonEmpty, '127.0.0.1'),
       port,
       idleTimeoutSeconds,
-      corsOrigins: read('CORS_ORIGIN', p.list, ['*']),
-      origins: read('ORIGINS', p.list),
+      corsOrigins: read('CORS_ORIGIN', p.corsOriginList, ['*']),
+      origins: read('ORIGINS', p.originPatternList),
+      trustedProxies: read('TRUSTED_PROXIES', p.trustedProxyList, []),
       publicUrl: `${urlScheme}://${urlHost}${defaultPort ? '' : `:${urlPort}`}`,
       secretKeyBase,
     },

@@ -2,6 +2,7 @@
 // throws a ConfigProblem whose message says what would be accepted; `load.ts` prefixes the
 // variable's name and collects every problem before failing, so an operator sees them all at once.
 import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export class ConfigProblem extends Error {}
@@ -191,3 +192,68 @@ export const logLevel = oneOf(
   'trace',
   'silent',
 );
+
+/**
+ * One entry of ORIGINS, in the forms Phoenix's `check_origin` takes: `https://host[:port]`,
+ * `//host[:port]` (any scheme) and `//*.host` (any subdomain). A part left out is not checked.
+ */
+export interface OriginPattern {
+  scheme: 'http' | 'https' | undefined;
+  /** Lower-case host name; `*.example.org` matches subdomains of example.org. */
+  host: string;
+  port: string | undefined;
+}
+
+const ORIGIN_PATTERN =
+  /^(?:(https?):)?\/\/(\*\.)?([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::(\d{1,5}))?\/?$/i;
+
+export const originPatternList: Parser<OriginPattern[]> = (raw) =>
+  list(raw).map((item) => {
+    const match = ORIGIN_PATTERN.exec(item);
+    if (!match) {
+      return fail(
+        `must be a comma-separated list of origins such as https://lightning.example.org, //example.org or //*.example.org (got "${item}")`,
+      );
+    }
+    return {
+      scheme: match[1]?.toLowerCase() as OriginPattern['scheme'],
+      host: `${match[2] ?? ''}${match[3]!.toLowerCase()}`,
+      port: match[4],
+    };
+  });
+
+/** CORS_ORIGIN: `*`, or exact origins (`https://app.example.org`), since browsers send those. */
+export const corsOriginList: Parser<string[]> = (raw) =>
+  list(raw).map((item) => {
+    if (item === '*') return item;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(item);
+    } catch {
+      parsed = undefined;
+    }
+    const originOnly =
+      parsed?.pathname === '/' && !parsed.search && !parsed.hash && !parsed.username;
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || !originOnly) {
+      return fail(
+        `must be * or a comma-separated list of origins such as https://app.example.org (got "${item}")`,
+      );
+    }
+    return parsed.origin;
+  });
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUSTED_PROXIES: addresses, CIDR ranges, or the names loopback, linklocal and uniquelocal. */
+export const trustedProxyList: Parser<string[]> = (raw) =>
+  list(raw).map((item) => {
+    const [address, prefix, extra] = item.split('/');
+    const version = isIP(address ?? '');
+    const validPrefix =
+      prefix === undefined ||
+      (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 6 ? 128 : 32));
+    if (PROXY_NAMES.has(item) || (version !== 0 && validPrefix && extra === undefined)) return item;
+    return fail(
+      `must be a comma-separated list of proxy addresses or CIDR ranges (e.g. 10.0.0.0/8, ::1) or loopback, linklocal, uniquelocal (got "${item}")`,
+    );
+  });

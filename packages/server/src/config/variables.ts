@@ -75,18 +75,23 @@ export const variables = {
   ),
   IDLE_TIMEOUT: v(
     'HTTP',
-    '60',
-    'Seconds without data received before the web server closes a connection; keep it at least `WEBHOOK_RETRY_TIMEOUT_MS` + 15 s.',
+    '75',
+    'Seconds a connection may stay silent (nothing received or sent, also mid-request) before the server closes it. Unset: `WEBHOOK_RETRY_TIMEOUT_MS` + 15 s, at least 60.',
   ),
   CORS_ORIGIN: v(
     'HTTP',
     '*',
-    'Comma-separated list of hosts allowed for browser CORS requests to the API.',
+    '`*` or comma-separated origins (`https://app.example.org`) whose pages may call the API (`/api/…`) from a browser; see below.',
   ),
   ORIGINS: v(
     'HTTP',
-    '(any)',
-    'Comma-separated list of origins allowed for web traffic (browser sessions and the live-update socket).',
+    '(this instance)',
+    'Comma-separated origins allowed to use a browser session (`https://host[:port]`, `//host`, `//*.example.org`); see below.',
+  ),
+  TRUSTED_PROXIES: v(
+    'HTTP',
+    '',
+    'Reverse proxies whose `X-Forwarded-For` names the client: addresses, CIDR ranges, `loopback`, `linklocal` or `uniquelocal`; see below.',
   ),
   URL_HOST: v(
     'HTTP',

@@ -16,9 +16,12 @@ import { registerTriggerRoutes } from '../triggers/routes.js';
 import { registerWorkflowRoutes } from '../workflows/routes.js';
 import { installAuthentication } from './auth.js';
 import type { ServerContext } from './context.js';
+import { registerApiCors } from './cors.js';
 import { installErrorHandler } from './error-handler.js';
 import { registerHealthRoute } from './health.js';
+import { installOriginCheck } from './origin-check.js';
 import { trackRoutes } from './route-list.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { registerWebApp } from './web-app.js';
 
 export type AppDependencies = ServerContext;
@@ -27,9 +30,14 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
   const { config, database, logger } = context;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    // Keep-alive connections idle longer than IDLE_TIMEOUT are closed.
+    // A connection silent for IDLE_TIMEOUT (between requests or in the middle of one) is closed,
+    // as Lightning's Cowboy `idle_timeout` does. WebSockets clear it on upgrade (`ws`) and keep
+    // their own heartbeats.
     keepAliveTimeout: config.http.idleTimeoutSeconds * 1000,
-    connectionTimeout: 0,
+    connectionTimeout: config.http.idleTimeoutSeconds * 1000,
+    // Behind TRUSTED_PROXIES, `request.ip` is the client named in X-Forwarded-For, so the rate
+    // limits count clients, not the proxy; anyone else's X-Forwarded-For is ignored.
+    trustProxy: config.http.trustedProxies.length > 0 ? config.http.trustedProxies : false,
     // Bodies are limited per route (webhooks stream and count); this is the default for the API.
     bodyLimit: 1024 * 1024,
     // Per-request log lines would dominate the log (and the cost) of webhook ingestion.
@@ -40,6 +48,9 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
   });
   trackRoutes(app);
   installErrorHandler(app);
+  await registerSecurityHeaders(app, config);
+  await registerApiCors(app, config);
+  installOriginCheck(app, config);
   registerHealthRoute(app, database);
   await installAuthentication(app, context);
   await registerAccountRoutes(app, context);

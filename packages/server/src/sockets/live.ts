@@ -18,6 +18,7 @@ import { type Database, queryRows } from '../db/index.js';
 import type { Actor } from '../http/auth.js';
 import type { ServerContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
+import { isSessionOriginAllowed, originCheck } from '../http/origin-check.js';
 import { authorize } from '../projects/policy.js';
 import { listLogLines } from '../runs/index.js';
 
@@ -393,6 +394,7 @@ class LiveHub {
 /** Registers the route; `@fastify/websocket` must already be registered on `app`. */
 export function registerLiveSocket(app: FastifyInstance, context: ServerContext): void {
   const hub = new LiveHub(context);
+  const isOriginAllowed = originCheck(context.config);
   app.get(
     LIVE_SOCKET_PATH,
     {
@@ -401,8 +403,8 @@ export function registerLiveSocket(app: FastifyInstance, context: ServerContext)
       preValidation: async (request, reply) => {
         if (!request.actor) return reply.code(401).send({ error: 'Unauthorized' });
         // A page of another site must not open a socket with the user's session cookie
-        // (cross-site WebSocket hijacking): browsers always send Origin, so it must be ours.
-        if (request.actor.via === 'session' && !sameOrigin(request.headers, context)) {
+        // (cross-site WebSocket hijacking): browsers always send Origin; it must be in ORIGINS.
+        if (request.actor.via === 'session' && !isSessionOriginAllowed(request, isOriginAllowed)) {
           return reply.code(403).send({ error: 'Cross-origin live socket refused' });
         }
       },
@@ -465,22 +467,4 @@ export function registerLiveSocket(app: FastifyInstance, context: ServerContext)
       socket.on('error', () => {});
     },
   );
-}
-
-/** The Origin header (when sent) names this server: the Host it was reached at, or PUBLIC URL. */
-function sameOrigin(headers: { origin?: string; host?: string }, context: ServerContext): boolean {
-  const origin = headers.origin;
-  if (!origin) return true;
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    return false;
-  }
-  if (headers.host && host === headers.host) return true;
-  try {
-    return host === new URL(context.config.http.publicUrl).host;
-  } catch {
-    return false;
-  }
 }
