@@ -14,14 +14,21 @@ function isApi(request: FastifyRequest): boolean {
 
 export async function registerApiCors(app: FastifyInstance, config: Config): Promise<void> {
   const origins = config.http.corsOrigins;
-  const api: FastifyCorsOptions = {
-    origin: origins.includes('*') ? '*' : origins,
+  const anyOrigin = origins.includes('*');
+  const api = (origin: string | false): FastifyCorsOptions => ({
+    origin,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     credentials: false,
     // Let browsers cache a preflight for ten minutes rather than asking before every call.
     maxAge: 600,
-  };
+  });
   await app.register(fastifyCors, {
-    delegator: (request, callback) => callback(null, isApi(request) ? api : { origin: false }),
+    // Per request: an origin that is not listed gets no CORS headers, and its preflight a 404.
+    delegator: (request, callback) => {
+      if (!isApi(request)) return callback(null, { origin: false });
+      if (anyOrigin) return callback(null, api('*'));
+      const origin = request.headers.origin;
+      callback(null, api(origin !== undefined && origins.includes(origin) ? origin : false));
+    },
   });
 }
