@@ -3,7 +3,6 @@
 // HTTP 401 the worker can log, not a socket that closes for no visible reason.
 import fastifyWebsocket from '@fastify/websocket';
 import {
-  MAX_FRAME_SIZE_BYTES,
   readWorkerSocketQuery,
   verifyWorkerToken,
   WORKER_SOCKET_PATH,
@@ -13,7 +12,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../http/context.js';
 import { registerLiveSocket } from './live.js';
 import { readWorkerKeys } from './worker-auth.js';
-import { WorkerConnection } from './worker-connection.js';
+import { HARD_FRAME_LIMIT_BYTES, WorkerConnection } from './worker-connection.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,9 +26,11 @@ export async function registerSocketRoutes(
   app: FastifyInstance,
   context: ServerContext,
 ): Promise<void> {
-  // ws checks the declared length of each frame before buffering it, so an oversized frame costs
-  // no memory; the connection then closes with 1009 (see WorkerConnection for the reason text).
-  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_SIZE_BYTES } });
+  // ws checks the declared length of each frame before buffering it, so a frame over the hard cap
+  // costs no memory; the connection then closes with 1009 (see WorkerConnection for the reason
+  // text). Frames over the protocol's MAX_FRAME_SIZE_BYTES but under the cap are refused one by
+  // one with an error reply instead, so one oversized event cannot drop a worker's other runs.
+  await app.register(fastifyWebsocket, { options: { maxPayload: HARD_FRAME_LIMIT_BYTES } });
   registerLiveSocket(app, context);
   const workerKeys = readWorkerKeys(context.config);
   if (!workerKeys.ok) {

@@ -61,6 +61,12 @@ export class TestWorker {
     return new Promise((resolve) => this.waiting.set(ref, resolve));
   }
 
+  /** Sends `text` as it is (it must carry `ref`) and resolves with the reply to `ref`. */
+  sendRaw(text: string, ref: string): Promise<Reply> {
+    this.socket.send(text);
+    return new Promise((resolve) => this.waiting.set(ref, resolve));
+  }
+
   join(topic: string, payload: unknown = {}): Promise<Reply> {
     return this.push(topic, 'phx_join', payload);
   }

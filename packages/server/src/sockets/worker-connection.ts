@@ -9,7 +9,6 @@ import {
   errorReply,
   type Frame,
   HEARTBEAT_INTERVAL_MS,
-  MAX_FRAME_SIZE_BYTES,
   okReply,
   PhoenixEvents,
   runIdFromTopic,
@@ -51,9 +50,44 @@ export interface Replier {
  */
 const IDLE_TIMEOUT_MS = 2 * HEARTBEAT_INTERVAL_MS;
 
-/** Close code and reason for a frame over the limit (1009: "message too big"). */
+/**
+ * Frames are read up to this size (ws's `maxPayload`); a larger one closes the socket with 1009,
+ * since ws stops reading it before anything of it can be answered. Between MAX_FRAME_SIZE_BYTES
+ * (the protocol's limit, which the worker keeps to) and this cap, a frame is refused on its own
+ * with an error reply, and the socket and the worker's other runs carry on. A frame is buffered
+ * whole before it is refused, so the cap bounds the memory one frame can take.
+ */
+export const HARD_FRAME_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** Close code and reason for a frame over the hard cap (1009: "message too big"). */
 const TOO_BIG_CODE = 1009;
-const TOO_BIG_REASON = `frame larger than ${MAX_FRAME_SIZE_BYTES} bytes`;
+const TOO_BIG_REASON = `frame larger than ${HARD_FRAME_LIMIT_BYTES} bytes`;
+
+/** The start of a frame `[join_ref, ref, topic, event, …`, read without parsing the rest. */
+const FRAME_HEAD =
+  /^\s*\[\s*(null|"(?:[^"\\]|\\.)*")\s*,\s*(null|"(?:[^"\\]|\\.)*")\s*,\s*("(?:[^"\\]|\\.)+")\s*,\s*("(?:[^"\\]|\\.)+")\s*,/;
+
+/** How much of a frame is searched for its head. */
+const HEAD_BYTES = 4096;
+
+/**
+ * The refs, topic and event of a frame that cannot be decoded whole (too large, or its payload is
+ * not JSON), so the push can be answered; null when even those cannot be read.
+ */
+export function readFrameHead(data: Buffer): Omit<Frame, 'payload'> | null {
+  const match = FRAME_HEAD.exec(data.subarray(0, HEAD_BYTES).toString('utf8'));
+  if (!match) return null;
+  try {
+    const [joinRef, ref, topic, event] = match.slice(1).map((part) => JSON.parse(part!)) as (
+      | string
+      | null
+    )[];
+    if (typeof topic !== 'string' || typeof event !== 'string') return null;
+    return { joinRef: joinRef ?? null, ref: ref ?? null, topic, event };
+  } catch {
+    return null;
+  }
+}
 
 export class WorkerConnection implements Replier {
   private readonly channels = new Map<string, Channel>();
@@ -132,6 +166,22 @@ export class WorkerConnection implements Replier {
     }
     const decoded = decodeFrame(data);
     if (!decoded.ok) {
+      // Too large, or its payload is not JSON: when its head can be read, that one push is
+      // refused with the reason, in its topic's order, and the socket (with the worker's other
+      // runs) carries on. Nothing of it is stored.
+      const head = readFrameHead(data);
+      if (head?.ref) {
+        const reason = decoded.error.code === 'too_large' ? 'frame_too_large' : 'invalid_frame';
+        this.deps.logger.warn(
+          { workerId: this.deps.workerId, topic: head.topic, event: head.event, reason },
+          `push refused: ${decoded.error.message}`,
+        );
+        const response = { reason, errors: { frame: [decoded.error.message] } };
+        this.enqueue(head.topic, async () =>
+          this.reply({ ...head, payload: null }, 'error', response),
+        );
+        return;
+      }
       // Not a Phoenix frame at all: nothing to reply to (no ref), so the socket is closed with
       // the reason, as Phoenix does. Close reasons are limited to 123 bytes.
       this.socket.close(1003, decoded.error.message.slice(0, 120));
@@ -142,20 +192,22 @@ export class WorkerConnection implements Replier {
       this.reply(frame, 'ok', {});
       return;
     }
-    const tail = this.queues.get(frame.topic) ?? Promise.resolve();
+    this.enqueue(frame.topic, () => this.dispatch(frame), frame);
+  }
+
+  /** Runs `task` after the pushes of `topic` received before it. */
+  private enqueue(topic: string, task: () => Promise<void>, frame?: Frame): void {
+    const tail = this.queues.get(topic) ?? Promise.resolve();
     const next = tail
-      .then(() => this.dispatch(frame))
+      .then(task)
       .catch((error: unknown) => {
-        this.deps.logger.error(
-          { err: error, topic: frame.topic, event: frame.event },
-          'push failed',
-        );
-        this.reply(frame, 'error', { reason: 'internal error' });
+        this.deps.logger.error({ err: error, topic, event: frame?.event }, 'push failed');
+        if (frame) this.reply(frame, 'error', { reason: 'internal error' });
       })
       .finally(() => {
-        if (this.queues.get(frame.topic) === next) this.queues.delete(frame.topic);
+        if (this.queues.get(topic) === next) this.queues.delete(topic);
       });
-    this.queues.set(frame.topic, next);
+    this.queues.set(topic, next);
   }
 
   private async dispatch(frame: Frame): Promise<void> {

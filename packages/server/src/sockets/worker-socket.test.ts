@@ -83,10 +83,81 @@ describe('connecting', () => {
     });
   });
 
-  it('closes the socket, with the reason, on a frame over 11 MB', async () => {
+  it('closes the socket, with the reason, on a frame over the hard cap of 64 MiB', async () => {
     const worker = await connect();
-    worker.socket.send('x'.repeat(11_000_001));
-    expect(await worker.closed).toEqual({ code: 1009, reason: 'frame larger than 11000000 bytes' });
+    worker.socket.send('x'.repeat(64 * 1024 * 1024 + 1));
+    expect(await worker.closed).toEqual({ code: 1009, reason: 'frame larger than 67108864 bytes' });
+  });
+
+  it('closes the socket on a frame whose refs cannot be read, with the reason', async () => {
+    const worker = await connect();
+    worker.socket.send('not a frame');
+    expect(await worker.closed).toMatchObject({
+      code: 1003,
+      reason: expect.stringMatching(/JSON/),
+    });
+  });
+});
+
+describe('oversized and invalid frames', () => {
+  it('refuses an event over 11 MB on its run channel; the socket and the other run carry on', async () => {
+    const worker = await connect();
+    const a = await claimOne(worker);
+    const b = await claimOne(worker);
+    for (const run of [a, b]) {
+      expect(await worker.join(`run:${run.runId}`, { token: run.token })).toMatchObject({
+        status: 'ok',
+      });
+      expect(await worker.push(`run:${run.runId}`, 'run:start', { timestamp: ts() })).toMatchObject(
+        { status: 'ok' },
+      );
+    }
+    const line = { message: ['y'.repeat(12_000_000)], timestamp: ts() };
+    const big = JSON.stringify(['1', 'big-1', `run:${a.runId}`, 'run:log', line]);
+    expect(await worker.sendRaw(big, 'big-1')).toEqual({
+      status: 'error',
+      response: {
+        reason: 'frame_too_large',
+        errors: { frame: [`frame is ${big.length} bytes; the limit is 11000000 bytes`] },
+      },
+      binary: false,
+    });
+    // The same socket still serves both runs.
+    const small = { message: ['fine'], timestamp: ts() };
+    for (const run of [a, b]) {
+      expect(await worker.push(`run:${run.runId}`, 'run:log', small)).toMatchObject({
+        status: 'ok',
+      });
+    }
+    expect(
+      await worker.push(`run:${b.runId}`, 'run:complete', {
+        reason: 'success',
+        error_type: null,
+        error_message: null,
+        timestamp: ts(),
+      }),
+    ).toMatchObject({ status: 'ok' });
+    const rows = await queryRows<{ run_id: string; message: string }>(
+      db,
+      sql`SELECT run_id::text AS run_id, message FROM log_lines
+          WHERE run_id IN (${a.runId}, ${b.runId}) ORDER BY run_id`,
+    );
+    expect(rows.map((row) => row.message)).toEqual(['fine', 'fine']);
+    const [run] = await db.select().from(schema.runs).where(eq(schema.runs.id, b.runId));
+    expect(run!.state).toBe('success');
+  });
+
+  it('refuses a frame whose payload is not JSON, by its ref, and keeps the socket', async () => {
+    const worker = await connect();
+    const { runId, token } = await claimOne(worker);
+    const topic = `run:${runId}`;
+    await worker.join(topic, { token });
+    const reply = await worker.sendRaw(`["1","bad-1","${topic}","run:log",{"message":[`, 'bad-1');
+    expect(reply).toMatchObject({
+      status: 'error',
+      response: { reason: 'invalid_frame', errors: { frame: [expect.stringMatching(/not JSON/)] } },
+    });
+    expect(await worker.push('phoenix', 'heartbeat', {}, null)).toMatchObject({ status: 'ok' });
   });
 });
 
