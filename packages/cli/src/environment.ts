@@ -25,7 +25,10 @@ export function loadCommandConfig(
   }
   const warnings = [...probe.warnings];
   let effective: serverConfig.Environment = env;
-  if (!probe.config.production && purpose !== 'tool') {
+  // A worker uses the development keys only with the instance on this machine whose data
+  // directory holds them; a remote server has keys of its own, which these would never match.
+  const isRemoteWorker = purpose === 'worker' && !isLocalUrl(probe.config.workers.serviceUrl);
+  if (!probe.config.production && purpose !== 'tool' && !isRemoteWorker) {
     const { keys, path, created } = serverConfig.ensureDevKeys(probe.config.dataDir);
     const filled = Object.entries(keys).filter(([name]) => !env[name]);
     if (filled.length > 0) {
@@ -47,3 +50,14 @@ const stripEmpty = (env: serverConfig.Environment) =>
   Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   );
+
+/** Whether `url` points at this machine (localhost or a loopback address). */
+export function isLocalUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
+}

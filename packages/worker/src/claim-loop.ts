@@ -41,6 +41,11 @@ export interface ClaimLoopOptions {
   runClaimed: (run: ClaimedRun, onExecuted: () => void) => Promise<unknown>;
   /** Runs whose execution ended that may still be sending events. Default `capacity`. */
   maxDraining?: number;
+  /**
+   * Most runs the next claim may ask for; 0 claims nothing until `wake()`. The worker claims
+   * one run at a time until it knows its public key verifies run tokens. Default: no limit.
+   */
+  maxDemand?: () => number;
   logger: WorkerLogger;
 }
 
@@ -102,8 +107,9 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
     const demand = Math.min(
       options.capacity - executing,
       options.capacity + maxDraining - active.size,
+      options.maxDemand?.() ?? Number.POSITIVE_INFINITY,
     );
-    if (demand <= 0) return; // an ended execution or a finished run wakes the loop
+    if (demand <= 0) return; // an ended execution, a finished run or wake() restarts the loop
     isClaiming = true;
     wokenWhileClaiming = false;
     let runs: ClaimedRun[] = [];

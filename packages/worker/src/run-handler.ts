@@ -3,6 +3,11 @@
 // the runtime asks for them), stream the events in order, leave. Whatever goes wrong, the
 // handler resolves: a refused join frees the slot, a failure on our side before the run starts
 // ends it as `exception`, and a channel that never comes back ends the run's sending.
+//
+// A run token that does not verify with WORKER_LIGHTNING_PUBLIC_KEY means this worker is
+// misconfigured, not that the run is bad. The protocol has no way to hand a claimed run back to
+// the queue, so the run is ended as `exception` with a message naming the variable (the server
+// checks the token itself on join), rather than left `claimed` until it is swept as lost.
 
 import type { KeyObject } from 'node:crypto';
 import {
@@ -13,6 +18,7 @@ import {
   type RunPlan,
   runPlanSchema,
   runTopic,
+  type TokenError,
   toMicroTimestamp,
   verifyRunToken,
 } from '@lightning/protocol';
@@ -34,6 +40,8 @@ export interface RunHandlerOptions {
   workerVersion: string;
   /** `WORKER_LIGHTNING_PUBLIC_KEY`: when set, run tokens are verified before joining. */
   publicKey?: KeyObject;
+  /** Told whether the run token verified with `publicKey`, as soon as that is known. */
+  onTokenChecked?: (isValid: boolean) => void;
   /** How long the first join of a run channel may take (socket outages included). */
   joinTimeoutMs: number;
   batchLogs?: boolean;
@@ -45,7 +53,7 @@ export interface RunHandlerOptions {
 export type RunOutcome =
   /** The run ended and its `run:complete` reached the server. */
   | 'completed'
-  /** Its token did not verify; the run was not joined. */
+  /** Its token did not verify; the run was not executed, but reported as `exception`. */
   | 'invalid_token'
   /** The server refused the run channel, or it could not be joined in time. */
   | 'not_joined'
@@ -69,14 +77,17 @@ export async function handleRun(
   const logger = options.logger;
   const runId = claimed.id;
 
+  let refusal: FailedResult | undefined;
   if (options.publicKey) {
     const verified = await verifyRunToken(options.publicKey, claimed.token, { runId });
+    options.onTokenChecked?.(verified.ok);
     if (!verified.ok) {
-      logger.error(
-        { runId, err: verified.error.message },
-        'The run token does not verify with WORKER_LIGHTNING_PUBLIC_KEY; not running it',
-      );
-      return 'invalid_token';
+      refusal = {
+        reason: 'exception',
+        error_type: 'RunTokenError',
+        error_message: runTokenRefusal(verified.error),
+      };
+      logger.error({ runId }, `${refusal.error_message}; not running it`);
     }
   }
 
@@ -94,11 +105,12 @@ export async function handleRun(
         : 'Could not join the run channel',
     );
     void channel.leave();
-    return 'not_joined';
+    return refusal ? 'invalid_token' : 'not_joined';
   }
 
   try {
-    return await executeRun(runId, channel, options, onExecuted);
+    const outcome = await executeRun(runId, channel, options, onExecuted, refusal);
+    return refusal ? 'invalid_token' : outcome;
   } catch (error) {
     // Only a bug gets here: everything expected is handled inside.
     logger.error({ runId, err: errorMessage(error) }, 'The run handler failed');
@@ -115,11 +127,13 @@ async function executeRun(
   channel: Channel,
   options: RunHandlerOptions,
   onExecuted: () => void,
+  refusal: FailedResult | undefined,
 ): Promise<RunOutcome> {
   const { deliver, logger } = options;
   let loaded: Loaded;
   try {
-    loaded = await loadRun(runId, channel, deliver);
+    // A refused token: nothing is fetched (no plan, no dataclip, no credential).
+    loaded = refusal ? { ok: false, result: refusal } : await loadRun(runId, channel, deliver);
   } catch (error) {
     if (!(error instanceof DeliveryFailedError)) throw error;
     logger.error({ runId, err: error.message }, 'Lost the run channel while loading the run');
@@ -146,7 +160,9 @@ async function executeRun(
   if (!loaded.ok) {
     // Our side failed before anything ran: report the run as started and ended with
     // `exception`, so it does not sit `claimed` until it is swept as lost.
-    logger.error({ runId, err: loaded.result.error_message }, 'Could not load the run');
+    if (!refusal) {
+      logger.error({ runId, err: loaded.result.error_message }, 'Could not load the run');
+    }
     for (const event of failedRunEvents(loaded.result, options.workerVersion)) {
       queue.enqueue(event);
     }
@@ -238,6 +254,15 @@ async function loadCredential(channel: Channel, deliver: Deliver, id: string): P
   const body = credentialResponseSchema.safeParse(reply.response);
   if (!body.success) throw new Error('the credential is not a JSON object');
   return body.data;
+}
+
+/** What a refused run token tells the user: which variable is wrong and what it must match. */
+function runTokenRefusal(error: TokenError): string {
+  const why =
+    error.code === 'invalid_signature'
+      ? "it is not the public half of the server's WORKER_RUNS_PRIVATE_KEY (generate both with `lightning gen-worker-keys`)"
+      : error.message;
+  return `This worker's WORKER_LIGHTNING_PUBLIC_KEY does not verify the run token: ${why}`;
 }
 
 function completeEvent(result: RunResult): RunEvent {

@@ -74,6 +74,12 @@ export interface WorkerOptions {
   maxRunsPerChild?: number;
   /** The pool to run on; tests may pass their own. Default `createPool`. */
   createPool?: (options: PoolOptions) => Pool;
+  /**
+   * Called once when the worker cannot go on: a run token did not verify with
+   * `lightningPublicKey` (a configuration error, the same for every run). The worker has stopped
+   * claiming and reported that run as `exception`; the caller stops it and exits non-zero.
+   */
+  onFatalError?: (error: Error) => void;
 }
 
 export interface WorkerStatus {
@@ -141,6 +147,27 @@ export function createWorker(options: WorkerOptions): Worker {
   let livez: LivezServer | null = null;
   let starting: Promise<void> | null = null;
   let stopping: Promise<void> | null = null;
+  // Until one run token has verified with the public key, claim one run at a time: a wrong key
+  // then ends one run as `exception` instead of a whole claim's worth.
+  let isKeyConfirmed = !publicKey;
+  let tokensBeingChecked = 0;
+  let fatalError: Error | null = null;
+  let isFatalReported = false;
+
+  function tokenChecked(isValid: boolean): void {
+    tokensBeingChecked--;
+    if (isValid) {
+      if (!isKeyConfirmed) {
+        isKeyConfirmed = true;
+        claimLoop.wake();
+      }
+      return;
+    }
+    claimLoop.stop();
+    fatalError ??= new Error(
+      "A run token did not verify with WORKER_LIGHTNING_PUBLIC_KEY: it must be the public key generated together with the server's WORKER_RUNS_PRIVATE_KEY (`lightning gen-worker-keys`). The run was reported as failed; this worker stopped claiming.",
+    );
+  }
 
   const claimLoop = createClaimLoop({
     channel: {
@@ -158,8 +185,14 @@ export function createWorker(options: WorkerOptions): Worker {
     backoff: options.claimBackoff,
     logger,
     maxDraining: options.maxDraining,
-    runClaimed: (run, onExecuted) =>
-      handleRun(
+    maxDemand: () => {
+      if (fatalError) return 0;
+      if (isKeyConfirmed) return Number.POSITIVE_INFINITY;
+      return tokensBeingChecked > 0 ? 0 : 1;
+    },
+    runClaimed: async (run, onExecuted) => {
+      if (publicKey) tokensBeingChecked++;
+      const outcome = await handleRun(
         run,
         {
           socket,
@@ -168,13 +201,21 @@ export function createWorker(options: WorkerOptions): Worker {
           logger,
           workerVersion: WORKER_VERSION,
           publicKey,
+          onTokenChecked: tokenChecked,
           joinTimeoutMs: retryWindowMs,
           batchLogs: options.batchLogs,
           batchLimit: options.batchLimit,
           maxLogPayloadMb: options.maxLogPayloadMb,
         },
         onExecuted,
-      ),
+      );
+      // Reported once the refused run's end has reached the server (or could not).
+      if (outcome === 'invalid_token' && fatalError && !isFatalReported && !stopping) {
+        isFatalReported = true;
+        options.onFatalError?.(fatalError);
+      }
+      return outcome;
+    },
   });
 
   async function start(): Promise<void> {

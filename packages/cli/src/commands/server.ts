@@ -35,6 +35,7 @@ function workerFor(
   config: serverConfig.Config,
   logger: Logger,
   serviceUrl: string,
+  onFatalError: (error: Error) => void,
   isEmbedded = false,
 ): Worker {
   const { workers } = config;
@@ -50,6 +51,7 @@ function workerFor(
     maxRunDurationSeconds: workers.maxRunDurationSeconds,
     maxLogPayloadMb: workers.maxLogPayloadMb,
     logger: logger.child({ component: 'worker' }),
+    onFatalError,
     // The embedded instance keeps one child warm and grows to WORKER_CAPACITY when runs need it,
     // so a development instance idles light; a dedicated worker keeps its whole pool warm.
     ...(isEmbedded ? { createPool: (options) => createPool({ ...options, warm: 1 }) } : {}),
@@ -65,21 +67,21 @@ async function runInstance(purpose: 'embedded' | 'server'): Promise<void> {
   // started, then stops it.
   let server: RunningServer | undefined;
   let worker: Worker | undefined;
+  const stop = onStopSignal(logger, async () => {
+    await started.catch(() => {});
+    await worker?.stop();
+    await server?.close();
+  });
   const started = (async () => {
     server = await startServer({ config, logger });
     // The embedded instance runs one worker next to the server, over the same socket protocol as
     // a separate worker would (loopback), so both modes share one code path.
     if (purpose === 'embedded') {
-      worker = workerFor(config, logger, embeddedServiceUrl(server, config), true);
+      worker = workerFor(config, logger, embeddedServiceUrl(server, config), stop, true);
       await worker.start();
       logger.info({ capacity: config.workers.capacity }, 'embedded worker started');
     }
   })();
-  onStopSignal(logger, async () => {
-    await started.catch(() => {});
-    await worker?.stop();
-    await server?.close();
-  });
   await started;
 }
 
@@ -100,12 +102,12 @@ async function runWorker(): Promise<void> {
       'WORKER_LIGHTNING_PUBLIC_KEY is not set: run tokens are not verified by this worker',
     );
   }
-  const worker = workerFor(config, logger, config.workers.serviceUrl);
-  const started = worker.start();
-  onStopSignal(logger, async () => {
+  const stop = onStopSignal(logger, async () => {
     await started.catch(() => {});
     await worker.stop();
   });
+  const worker = workerFor(config, logger, config.workers.serviceUrl, stop);
+  const started = worker.start();
   await started;
   logger.info(
     { serviceUrl: config.workers.serviceUrl, capacity: config.workers.capacity },
@@ -115,25 +117,34 @@ async function runWorker(): Promise<void> {
 
 /**
  * Graceful shutdown: on SIGTERM/SIGINT run `stop` (finish in-flight work, close connections),
- * then exit 0. A second signal forces the exit.
+ * then exit 0. A second signal forces the exit. The function returned does the same for a fatal
+ * error (logged, then exit 1), e.g. a worker whose WORKER_LIGHTNING_PUBLIC_KEY is wrong.
  */
-function onStopSignal(logger: Logger, stop: () => Promise<void>): void {
+function onStopSignal(logger: Logger, stop: () => Promise<void>): (error: Error) => void {
   let stopping = false;
-  const handle = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'forced exit');
-      process.exit(1);
-    }
+  const shutdown = (exitCode: number) => {
     stopping = true;
-    logger.info({ signal }, 'shutting down');
     stop().then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       (error) => {
         logger.error({ err: error }, 'error while shutting down');
         process.exit(1);
       },
     );
   };
+  const handle = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'forced exit');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'shutting down');
+    shutdown(0);
+  };
   process.on('SIGTERM', () => handle('SIGTERM'));
   process.on('SIGINT', () => handle('SIGINT'));
+  return (error) => {
+    if (stopping) return;
+    logger.error(`${error.message} Shutting down.`);
+    shutdown(1);
+  };
 }

@@ -17,6 +17,8 @@ export interface WorkerProcess {
   output(): string;
   /** SIGTERM, wait for the exit, remove its data directory; the exit code (null: killed by a signal). */
   stop(): Promise<number | null>;
+  /** Resolves with the exit code when the process ends on its own (or is stopped). */
+  exited: Promise<number | null>;
 }
 
 export interface WorkerProcessOptions {
@@ -62,7 +64,9 @@ export async function startWorkerProcess(
   child.stderr.on('data', (chunk) => {
     output += chunk;
   });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   return {
+    exited,
     output: () => output,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
