@@ -93,7 +93,7 @@ async function openPostgres(
             isTransientDatabaseError(error)
               ? ` (gave up after ${settings.connectTimeoutSeconds} s)`
               : ''
-          }`,
+          }${sslHint(reason, urlSetsSsl)}`,
         );
       }
       const delay = Math.min(5_000, 250 * 2 ** (attempt - 1));
@@ -115,6 +115,17 @@ async function openPostgres(
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * Production connects with SSL; a PostgreSQL without it refuses with pg's bare "The server does
+ * not support SSL connections", which does not say what to change.
+ */
+function sslHint(reason: string, urlSetsSsl: boolean): string {
+  if (!/does not support SSL/i.test(reason)) return '';
+  return urlSetsSsl
+    ? '. DATABASE_URL asks for SSL (sslmode/ssl): remove that, or enable SSL on the database server'
+    : '. Enable SSL on the database server, or set DISABLE_DB_SSL=true to connect without it (the connection is then not encrypted)';
 }
 
 async function openPglite(dataDir: string, options: OpenOptions): Promise<DatabaseHandle> {

@@ -1,6 +1,11 @@
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { loadConfig } from '../config/index.js';
-import { createTestDatabase, type TestDatabase } from '../test-support/database.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  testDatabaseUrl,
+} from '../test-support/database.js';
 import {
   DatabaseUnreachableError,
   isTransientDatabaseError,
@@ -234,4 +239,30 @@ describe('an unreachable database', () => {
     expect(retries.length).toBeGreaterThan(0);
     expect(retries[0]).toMatch(/127\.0\.0\.1:1\/lightning/);
   });
+});
+
+describe('a PostgreSQL without SSL in production', () => {
+  it.skipIf(!testDatabaseUrl())(
+    'is refused with a message naming DISABLE_DB_SSL, and accepted with DISABLE_DB_SSL=true',
+    async (context) => {
+      // The PostgreSQL the tests run against is a local one without SSL; one with SSL proves nothing here.
+      const probe = new pg.Client({ connectionString: testDatabaseUrl() });
+      await probe.connect();
+      const { rows } = await probe.query<{ ssl: string }>('SHOW ssl');
+      await probe.end();
+      if (rows[0]?.ssl === 'on') context.skip();
+
+      const production = { NODE_ENV: 'production', DATABASE_URL: testDatabaseUrl()! };
+      const refused = openDatabase(loadConfig(production, { purpose: 'tool' }).config);
+      await expect(refused).rejects.toThrow(DatabaseUnreachableError);
+      await expect(refused).rejects.toThrow(
+        /does not support SSL connections\. Enable SSL on the database server, or set DISABLE_DB_SSL=true/,
+      );
+
+      const insecure = loadConfig({ ...production, DISABLE_DB_SSL: 'true' }, { purpose: 'tool' });
+      const handle = await openDatabase(insecure.config);
+      await handle.ping();
+      await handle.close();
+    },
+  );
 });
