@@ -538,6 +538,17 @@ export const runs = pgTable(
     claimedAt: usec('claimed_at'),
     startedAt: usec('started_at'),
     finishedAt: usec('finished_at'),
+    /**
+     * When the run's worker was last heard from (an event stored for the run), stamped at most
+     * every few seconds (runs/run-state.ts): the lost-run sweep spares a run whose events still
+     * arrive. Not indexed, so the stamp is a HOT update.
+     */
+    lastEventAt: usec('last_event_at'),
+    /**
+     * Set when a run marked `lost` later got its real outcome from its worker (a late-event
+     * correction): when it was marked lost, and as what (`LostAfterClaim`/`LostAfterStart`).
+     */
+    lostAt: usec('lost_at'),
     insertedAt: insertedAt(),
   },
   (t) => [
