@@ -9,11 +9,13 @@ export {
 } from './members.js';
 export * from './policy.js';
 export {
+  checkProjectSettings,
   createProject,
   deleteProject,
   getProject,
   listProjects,
   type ProjectJson,
+  type ProjectSettingsInput,
   projectJson,
   updateProject,
 } from './projects.js';

@@ -41,6 +41,34 @@ export const PROJECT_ACTIONS = {
 
 export type ProjectAction = keyof typeof PROJECT_ACTIONS;
 
+/**
+ * Each project setting and the action that changes it, whichever way it is changed (`PATCH
+ * /api/projects/:id` or a provisioning document): one table, so a document can never do more than
+ * the REST call would. `requires_mfa` has one more rule (the caller must use MFA to turn it on),
+ * checked with the other setting rules in projects.ts `checkProjectSettings`.
+ */
+export const PROJECT_SETTING_ACTIONS = {
+  name: 'project:update',
+  description: 'project:update',
+  concurrency: 'project:update',
+  retention_policy: 'project:update',
+  history_retention_period: 'project:update',
+  dataclip_retention_period: 'project:update',
+  requires_mfa: 'project:update',
+  allow_support_access: 'project:update',
+} as const satisfies Record<string, ProjectAction>;
+
+export type ProjectSetting = keyof typeof PROJECT_SETTING_ACTIONS;
+
+/** The settings among `changed` that `role` may not change (empty when it may change them all). */
+export function forbiddenSettings(
+  role: ProjectRole | 'superuser',
+  changed: readonly ProjectSetting[],
+): ProjectSetting[] {
+  if (role === 'superuser') return [];
+  return changed.filter((field) => !roleAllows(role, PROJECT_SETTING_ACTIONS[field]));
+}
+
 export function roleAllows(role: ProjectRole, action: ProjectAction): boolean {
   return ROLE_ORDER.indexOf(role) >= ROLE_ORDER.indexOf(PROJECT_ACTIONS[action]);
 }

@@ -142,72 +142,9 @@ export async function updateProject(
       .where(eq(projects.id, projectId))
       .for('update');
     if (!current) throw new NotFoundError(`Project ${projectId} not found`);
-    const errors: FieldErrors = {};
-    const changes: Partial<typeof projects.$inferInsert> = {};
-    if (input.name !== undefined) {
-      const name = input.name.trim();
-      checkName(errors, name);
-      changes.name = name;
-    }
-    if (input.description !== undefined) {
-      checkDescription(errors, input.description);
-      changes.description = input.description;
-    }
-    if (input.concurrency !== undefined) {
-      if (input.concurrency !== null && input.concurrency < 1) {
-        addError(errors, 'concurrency', 'must be at least 1 (or null for no limit)');
-      }
-      changes.concurrency = input.concurrency;
-    }
-    if (input.retention_policy !== undefined) {
-      if (isRetentionPolicy(input.retention_policy))
-        changes.retentionPolicy = input.retention_policy;
-      else {
-        addError(errors, 'retention_policy', 'must be retain_all, retain_with_errors or erase_all');
-      }
-    }
-    for (const field of ['history_retention_period', 'dataclip_retention_period'] as const) {
-      const value = input[field];
-      if (value === undefined) continue;
-      if (value !== null && !(RETENTION_PERIODS as readonly number[]).includes(value)) {
-        addError(errors, field, 'must be one of 7, 14, 30, 90, 180, 365 (days) or null');
-      }
-    }
-    if (input.history_retention_period !== undefined) {
-      changes.historyRetentionPeriod = input.history_retention_period;
-    }
-    if (input.dataclip_retention_period !== undefined) {
-      changes.dataclipRetentionPeriod = input.dataclip_retention_period;
-    }
-    if (input.requires_mfa !== undefined) {
-      if (input.requires_mfa && !current.requiresMfa && !actor.user.mfaEnabled) {
-        addError(
-          errors,
-          'requires_mfa',
-          'can only be turned on by someone who uses multi-factor authentication: enable it on your account first',
-        );
-      }
-      changes.requiresMfa = input.requires_mfa;
-    }
-    const merged = { ...current, ...changes };
-    if (
-      !errors.history_retention_period &&
-      !errors.dataclip_retention_period &&
-      merged.historyRetentionPeriod != null &&
-      merged.dataclipRetentionPeriod != null &&
-      merged.dataclipRetentionPeriod > merged.historyRetentionPeriod
-    ) {
-      addError(
-        errors,
-        'dataclip_retention_period',
-        'must not be longer than history_retention_period',
-      );
-    }
+    const { changes, errors } = checkProjectSettings(current, input, actor.user);
     if (Object.keys(errors).length > 0) {
       throw new ValidationError('The project settings are not valid; nothing was changed', errors);
-    }
-    if (merged.historyRetentionPeriod == null || merged.retentionPolicy === 'erase_all') {
-      changes.dataclipRetentionPeriod = null;
     }
     const [row] = await tx
       .update(projects)
@@ -220,6 +157,83 @@ export async function updateProject(
       .where(and(eq(projectUsers.projectId, projectId), eq(projectUsers.userId, actor.user.id)));
     return projectJson(row!, membership?.role ?? null);
   });
+}
+
+/**
+ * The rules of a project settings change, shared by `PATCH /api/projects/:id` and provisioning so
+ * both apply exactly one policy: the checked changes (in column names) and every rule broken.
+ * `requires_mfa` may only be turned on by someone who uses MFA themselves (else they would lock
+ * themselves and others out).
+ */
+export function checkProjectSettings(
+  current: ProjectRow,
+  input: ProjectSettingsInput,
+  caller: { mfaEnabled: boolean },
+): { changes: Partial<typeof projects.$inferInsert>; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const changes: Partial<typeof projects.$inferInsert> = {};
+  if (input.name !== undefined) {
+    const name = input.name.trim();
+    checkName(errors, name);
+    changes.name = name;
+  }
+  if (input.description !== undefined) {
+    checkDescription(errors, input.description);
+    changes.description = input.description;
+  }
+  if (input.concurrency !== undefined) {
+    if (input.concurrency !== null && input.concurrency < 1) {
+      addError(errors, 'concurrency', 'must be at least 1 (or null for no limit)');
+    }
+    changes.concurrency = input.concurrency;
+  }
+  if (input.retention_policy !== undefined) {
+    if (isRetentionPolicy(input.retention_policy)) changes.retentionPolicy = input.retention_policy;
+    else {
+      addError(errors, 'retention_policy', 'must be retain_all, retain_with_errors or erase_all');
+    }
+  }
+  for (const field of ['history_retention_period', 'dataclip_retention_period'] as const) {
+    const value = input[field];
+    if (value === undefined) continue;
+    if (value !== null && !(RETENTION_PERIODS as readonly number[]).includes(value)) {
+      addError(errors, field, 'must be one of 7, 14, 30, 90, 180, 365 (days) or null');
+    }
+  }
+  if (input.history_retention_period !== undefined) {
+    changes.historyRetentionPeriod = input.history_retention_period;
+  }
+  if (input.dataclip_retention_period !== undefined) {
+    changes.dataclipRetentionPeriod = input.dataclip_retention_period;
+  }
+  if (input.requires_mfa !== undefined) {
+    if (input.requires_mfa && !current.requiresMfa && !caller.mfaEnabled) {
+      addError(
+        errors,
+        'requires_mfa',
+        'can only be turned on by someone who uses multi-factor authentication: enable it on your account first',
+      );
+    }
+    changes.requiresMfa = input.requires_mfa;
+  }
+  const merged = { ...current, ...changes };
+  if (
+    !errors.history_retention_period &&
+    !errors.dataclip_retention_period &&
+    merged.historyRetentionPeriod != null &&
+    merged.dataclipRetentionPeriod != null &&
+    merged.dataclipRetentionPeriod > merged.historyRetentionPeriod
+  ) {
+    addError(
+      errors,
+      'dataclip_retention_period',
+      'must not be longer than history_retention_period',
+    );
+  }
+  if (merged.historyRetentionPeriod == null || merged.retentionPolicy === 'erase_all') {
+    changes.dataclipRetentionPeriod = null;
+  }
+  return { changes, errors };
 }
 
 /**

@@ -81,18 +81,27 @@ export async function registerRunRoutes(
 
   app.post('/api/work_orders/retry', async (request) => {
     const actor = requireActor(request);
-    // The body names what to retry: the project (and workflow) it names must allow retries.
-    const { filter, after } = parseBulkRetryBody(request.body);
-    if (filter.projectId) await authorize(db, actor, filter.projectId, 'run:retry');
-    if (filter.workflowId) {
+    // The body names what to retry: the project (and workflow) it names must allow retries. They
+    // are authorized before the rest of the body is validated, so a caller who may not retry there
+    // gets 403/404 whatever else the body holds (an id that is not a UUID names nothing: 404).
+    const raw = (request.body ?? {}) as { project_id?: unknown; workflow_id?: unknown };
+    if (typeof raw.project_id === 'string') {
+      await authorize(db, actor, raw.project_id, 'run:retry');
+    }
+    if (typeof raw.workflow_id === 'string') {
+      const workflowId = raw.workflow_id;
+      const projectId = uuid.safeParse(workflowId).success
+        ? await projectOfWorkflow(db, workflowId)
+        : null;
       await authorizeResource(
         db,
         actor,
-        await projectOfWorkflow(db, filter.workflowId),
+        projectId,
         'run:retry',
-        `Workflow ${filter.workflowId} not found`,
+        `Workflow ${workflowId} not found`,
       );
     }
+    const { filter, after } = parseBulkRetryBody(request.body);
     const { retried, skipped, nextCursor } = await retryWorkOrders(db, filter, { bus, after });
     return { data: { retried, skipped }, meta: { next_cursor: nextCursor } };
   });

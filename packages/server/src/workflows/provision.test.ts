@@ -153,11 +153,17 @@ describe('provisioning', () => {
     const posted = await call('POST', '/api/provision', document);
     expect(posted.status).toBe(201);
     expect(posted.headers.get('location')).toBe(`/api/provision/${document.id}`);
-    expect(strip(posted.body.data)).toEqual(document);
+    // What was posted, plus every field Lightning answers with (null ones included).
+    expect(strip(posted.body.data)).toMatchObject(document);
+    expect(posted.body.data.workflows[0].jobs[0]).toEqual({
+      ...document.workflows[0]!.jobs[0],
+      project_credential_id: null,
+      keychain_credential_id: null,
+    });
 
     const read = await call('GET', `/api/provision/${document.id}`);
     expect(read.status).toBe(200);
-    expect(strip(read.body.data)).toEqual(document);
+    expect(read.body.data).toEqual(posted.body.data);
     expect(read.body.data.workflows.map((w: { lock_version: number }) => w.lock_version)).toEqual([
       1, 1,
     ]);
@@ -277,24 +283,54 @@ describe('provisioning', () => {
     expect(Object.keys(body.errors).sort()).toEqual(['owner', 'workflows[0].jobs[0].id']);
   });
 
-  it('accepts the fields of OpenFn tooling it does not keep (layout, version hashes)', async () => {
+  it('accepts the fields of OpenFn tooling it does not keep when empty, and refuses them set', async () => {
     const { document } = projectDocument();
     const [workflow] = document.workflows as unknown as Record<string, unknown>[];
     const jobs = workflow!.jobs as Record<string, unknown>[];
     const triggers = workflow!.triggers as Record<string, unknown>[];
-    const posted = await call('POST', '/api/provision', {
+    const withTooling = (values: {
+      env: unknown;
+      history: unknown;
+      keychain: unknown;
+      cursor: unknown;
+    }) => ({
       ...document,
-      env: 'main',
+      env: values.env,
       workflows: [
         {
           ...workflow,
           positions: { [String(jobs[0]!.id)]: { x: 10, y: 20 } },
-          version_history: ['cli:abc123'],
-          jobs: jobs.map((job) => ({ ...job, keychain_credential_id: null })),
-          triggers: triggers.map((trigger) => ({ ...trigger, cron_cursor_job_id: null })),
+          version_history: values.history,
+          jobs: jobs.map((job) => ({ ...job, keychain_credential_id: values.keychain })),
+          triggers: triggers.map((trigger) => ({ ...trigger, cron_cursor_job_id: values.cursor })),
         },
       ],
     });
+    const refused = await call(
+      'POST',
+      '/api/provision',
+      withTooling({
+        env: 'main',
+        history: ['cli:abc123'],
+        keychain: randomUUID(),
+        cursor: String(jobs[0]!.id),
+      }),
+    );
+    expect(refused.status).toBe(422);
+    expect(Object.keys(refused.body.errors).sort()).toEqual([
+      'env',
+      'workflows[0].jobs[0].keychain_credential_id',
+      'workflows[0].jobs[1].keychain_credential_id',
+      'workflows[0].triggers[0].cron_cursor_job_id',
+      'workflows[0].version_history',
+    ]);
+    expect((await call('GET', `/api/provision/${document.id}`)).status).toBe(404);
+
+    const posted = await call(
+      'POST',
+      '/api/provision',
+      withTooling({ env: null, history: [], keychain: null, cursor: null }),
+    );
     expect(posted.status).toBe(201);
     expect(posted.body.data.workflows[0].jobs).toHaveLength(2);
   });
@@ -352,7 +388,7 @@ describe('provisioning', () => {
     );
   });
 
-  it('lets anyone signed in create a project (as its owner); changing one needs editor', async () => {
+  it('lets anyone signed in create a project (as its owner); changing one needs a role', async () => {
     const db = server.testDatabase.db;
     const { document } = projectDocument();
     const stranger = await createTestUser(db);
@@ -375,12 +411,15 @@ describe('provisioning', () => {
       .where(eq(schema.auditEvents.projectId, document.id));
     expect(created).toEqual({ event: 'project_created', actorId: stranger.id });
 
+    // The description is a project setting: admin and above, as PATCH /api/projects/:id.
     const changed = { ...document, description: 'changed' };
     expect((await post(user, changed)).status).toBe(404);
     const viewer = await createTestUser(db, { projects: { [document.id]: 'viewer' } });
     expect((await post(viewer, changed)).status).toBe(403);
     const editor = await createTestUser(db, { projects: { [document.id]: 'editor' } });
-    expect((await post(editor, changed)).status).toBe(201);
+    expect((await post(editor, changed)).status).toBe(403);
+    const admin = await createTestUser(db, { projects: { [document.id]: 'admin' } });
+    expect((await post(admin, changed)).status).toBe(201);
     const read = await fetch(`${server.baseUrl}/api/provision/${document.id}`, {
       headers: viewer.headers,
     });

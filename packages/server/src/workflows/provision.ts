@@ -5,18 +5,35 @@
 // created or updated (fields it leaves out keep their stored value), items with `"delete": true`
 // are removed, items it does not mention are kept. Every workflow is validated as it will be after
 // the merge, and all problems of all workflows are reported together before anything is written.
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { stringify } from 'yaml';
-import { z } from 'zod';
 import { recordAuditEvent } from '../audit/index.js';
 import { type Database, schema } from '../db/index.js';
 import { ConflictError, HttpError, NotFoundError, ValidationError } from '../http/errors.js';
+import {
+  forbiddenSettings,
+  PROJECT_ACTIONS,
+  PROJECT_SETTING_ACTIONS,
+  type ProjectRole,
+  type ProjectSetting,
+} from '../projects/policy.js';
+import { checkProjectSettings, type ProjectSettingsInput } from '../projects/projects.js';
+import {
+  displayErrors,
+  type KeyedLists,
+  type ParsedDocument,
+  type ProvisionWorkflow,
+  parseProvisionDocument,
+} from './provision-document.js';
+import {
+  checkGraphsAgainstDatabase,
+  insertNewWorkflows,
+  type PlannedGraph,
+} from './provision-write.js';
 import { withGraphs } from './read.js';
 import {
   assertLockVersion,
-  checkGraphAgainstDatabase,
   graphFingerprint,
-  lockWorkflow,
   rethrowConstraintError,
   toGraph,
   writeWorkflow,
@@ -25,125 +42,37 @@ import { getSnapshot } from './snapshots.js';
 import type { Edge, FieldErrors, Job, Trigger, Workflow, WorkflowGraph } from './types.js';
 import {
   addError,
-  edgeInputSchema,
-  jobInputSchema,
   normalizeEdge,
   normalizeJob,
   normalizeTrigger,
-  triggerInputSchema,
   validateWorkflowGraph,
-  zodFieldErrors,
 } from './validation.js';
 import { softDeleteWorkflow } from './workflows.js';
 
 const { projects, workflows, projectCredentials, credentials, users } = schema;
 
-// Read-only fields a `GET /api/provision/:id` document carries; accepted back and ignored, so a
-// pulled document can be deployed unchanged.
-const readOnly = {
-  inserted_at: z.string().optional(),
-  updated_at: z.string().optional(),
-};
-const deletable = { delete: z.boolean().optional() };
-/**
- * Fields OpenFn's tooling may send that this server does not keep (UI layout, version hashes,
- * keychain credentials, cron cursors): accepted so such documents deploy, and not stored.
- */
-const ignored = (...names: string[]) =>
-  Object.fromEntries(names.map((name) => [name, z.unknown().optional()]));
-const id = z.guid({ error: 'must be a UUID' });
-
-const provisionWorkflowSchema = z.strictObject({
-  id,
-  name: z.string().optional(),
-  lock_version: z.number().int().nonnegative().optional(),
-  concurrency: z.number().int().nullable().optional(),
-  enable_job_logs: z.boolean().optional(),
-  // Items are named by the client's ids; an item being deleted needs nothing but its id, and one
-  // being updated only the fields that change, so the other fields are checked after the merge.
-  jobs: z
-    .array(
-      jobInputSchema
-        .extend({ id, ...deletable, ...readOnly, ...ignored('keychain_credential_id') })
-        .partial({ name: true }),
-    )
-    .optional(),
-  triggers: z
-    .array(
-      triggerInputSchema.extend({
-        id,
-        ...deletable,
-        ...readOnly,
-        ...ignored('cron_cursor_job_id'),
-      }),
-    )
-    .optional(),
-  edges: z
-    .array(
-      edgeInputSchema.extend({ id, ...deletable, ...readOnly }).partial({ target_job_id: true }),
-    )
-    .optional(),
-  ...deletable,
-  ...readOnly,
-  ...ignored('positions', 'version_history'),
-  deleted_at: z.string().nullable().optional(),
-});
-
-const retentionPeriod = z
-  .union(
-    [7, 14, 30, 90, 180, 365].map((days) => z.literal(days)) as [
-      z.ZodLiteral<number>,
-      z.ZodLiteral<number>,
-    ],
-  )
-  .nullable()
-  .optional();
-
-const provisionDocumentSchema = z.strictObject({
-  id: z.guid({ error: 'must be a UUID' }),
-  name: z.string(),
-  description: z.string().nullable().optional(),
-  concurrency: z.number().int().positive().nullable().optional(),
-  retention_policy: z.enum(schema.RETENTION_POLICIES).optional(),
-  history_retention_period: retentionPeriod,
-  dataclip_retention_period: retentionPeriod,
-  requires_mfa: z.boolean().optional(),
-  allow_support_access: z.boolean().optional(),
-  ...ignored('env', 'color', 'scheduled_deletion'),
-  project_credentials: z
-    .array(
-      z.strictObject({
-        id: z.guid({ error: 'must be a UUID' }),
-        name: z.string().optional(),
-        owner: z.string().optional(),
-        ...deletable,
-      }),
-    )
-    .optional(),
-  collections: z.array(z.unknown()).optional(),
-  workflows: z.array(provisionWorkflowSchema).optional(),
-  ...readOnly,
-});
-
-type ProvisionDocument = z.infer<typeof provisionDocumentSchema>;
-type ProvisionWorkflow = z.infer<typeof provisionWorkflowSchema>;
+type ProjectRow = typeof projects.$inferSelect;
 
 export interface ProjectDocument {
   id: string;
   name: string;
-  description?: string;
+  description: string | null;
   inserted_at: string;
   updated_at: string;
   project_credentials: { id: string; name: string; owner: string }[];
   collections: unknown[];
   workflows: Record<string, unknown>[];
+  [field: string]: unknown;
 }
 
-/**
- * Creates or updates a project from a provisioning document, all or nothing, and returns the
- * stored document. 400 for a malformed document, 422 listing every rule broken, 409 for a stale
- * workflow lock_version.
- */
+/** Who provisions, as the projects policy sees them. */
+export interface ProvisionCaller {
+  /** Their role in the project (`owner` when the document creates it), or `superuser`. */
+  role: ProjectRole | 'superuser';
+  /** Whether their account uses multi-factor authentication (needed to turn `requires_mfa` on). */
+  mfaEnabled: boolean;
+}
+
 export interface ProvisionOptions {
   /** Who provisions: becomes the owner of a project the document creates. */
   ownerId?: string;
@@ -152,58 +81,145 @@ export interface ProvisionOptions {
    * if it exists by the time the document is applied, 409 rather than updating it.
    */
   expectNew?: boolean;
+  /**
+   * The caller's role and MFA, for the per-field policy. Without it the document is trusted (the
+   * server's own documents: the demo project, tests).
+   */
+  caller?: ProvisionCaller;
 }
 
+const TRUSTED: ProvisionCaller = { role: 'superuser', mfaEnabled: true };
+
+/**
+ * Creates or updates a project from a provisioning document (arrays or keyed by name), all or
+ * nothing, and returns the stored document. 400 for a malformed document, 403 naming the fields
+ * the caller's role may not change, 422 listing every rule broken, 409 for a stale lock_version.
+ */
 export async function provisionProject(
   db: Database,
   body: unknown,
   options: ProvisionOptions = {},
 ): Promise<ProjectDocument> {
-  const parsed = provisionDocumentSchema.safeParse(body ?? {});
-  if (!parsed.success) {
-    throw new HttpError(400, 'The provisioning document is malformed', {
-      errors: zodFieldErrors(parsed.error),
-    });
-  }
-  const document = parsed.data;
+  await precheckSettings(db, body, options.caller);
+  const parsed = parseProvisionDocument(body);
   try {
     await db.transaction(async (tx) => {
-      await applyDocument(tx, document, options);
+      await applyDocument(tx, parsed, options);
     });
   } catch (error) {
-    rethrowConstraintError(error);
+    try {
+      rethrowConstraintError(error);
+    } catch (mapped) {
+      throw inDocumentShape(mapped, parsed.keys);
+    }
   }
-  return describeProject(db, document.id);
+  return describeProject(db, parsed.document.id);
 }
 
-interface PlannedSave {
-  existing: Awaited<ReturnType<typeof lockWorkflow>>;
-  id: string;
-  graph: WorkflowGraph;
+/** An error whose field paths are those of the document's own shape (keyed lists by key). */
+function inDocumentShape(error: unknown, keys: KeyedLists): unknown {
+  if (!(error instanceof HttpError) || keys.size === 0) return error;
+  const errors = error.details?.errors as FieldErrors | undefined;
+  if (!errors) return error;
+  const shaped = displayErrors(errors, keys);
+  return error instanceof ValidationError
+    ? new ValidationError(error.message, shaped)
+    : new HttpError(error.statusCode, error.message, { ...error.details, errors: shaped });
+}
+
+/** A project row with Lightning's defaults, standing for a project the document creates. */
+function newProjectRow(id: string, name: string): ProjectRow {
+  return {
+    id,
+    name,
+    description: null,
+    concurrency: null,
+    retentionPolicy: 'retain_all',
+    historyRetentionPeriod: null,
+    dataclipRetentionPeriod: null,
+    requiresMfa: false,
+    allowSupportAccess: false,
+    scheduledDeletion: null,
+    insertedAt: '',
+    updatedAt: '',
+  } as ProjectRow;
+}
+
+const SETTING_COLUMNS = {
+  name: 'name',
+  description: 'description',
+  concurrency: 'concurrency',
+  retention_policy: 'retentionPolicy',
+  history_retention_period: 'historyRetentionPeriod',
+  dataclip_retention_period: 'dataclipRetentionPeriod',
+  requires_mfa: 'requiresMfa',
+  allow_support_access: 'allowSupportAccess',
+} as const satisfies Record<ProjectSetting, keyof ProjectRow>;
+
+/**
+ * The project settings the document changes: those it names with a value other than the stored
+ * one (for a new project, every one it names). A pulled document sent back unchanged changes none,
+ * so an editor may deploy it. Works on the raw body too (a value of the wrong type is a change).
+ */
+function changedSettings(
+  current: ProjectRow,
+  document: Record<string, unknown>,
+  isNew: boolean,
+): ProjectSetting[] {
+  return (Object.keys(SETTING_COLUMNS) as ProjectSetting[]).filter((field) => {
+    const raw = document[field];
+    const value = field === 'name' && typeof raw === 'string' ? raw.trim() : raw;
+    if (value === undefined) return false;
+    return isNew || current[SETTING_COLUMNS[field]] !== value;
+  });
+}
+
+/** 403 naming every changed setting the role may not change (projects/policy.ts). */
+function assertMayChangeSettings(role: ProjectRole | 'superuser', changed: ProjectSetting[]): void {
+  const forbidden = forbiddenSettings(role, changed);
+  if (forbidden.length === 0) return;
+  const needs = (field: ProjectSetting) => PROJECT_ACTIONS[PROJECT_SETTING_ACTIONS[field]];
+  throw new HttpError(
+    403,
+    `Your role in this project (${role}) may not change ${forbidden.join(', ')}; nothing was applied`,
+    {
+      errors: Object.fromEntries(
+        forbidden.map((field) => [field, [`needs ${needs(field)} or above to change`]]),
+      ),
+    },
+  );
+}
+
+/**
+ * The settings policy over the raw body, before it is parsed: a caller who may not change a field
+ * learns so (403), not whether the rest of their document is well formed. Checked again on apply,
+ * under the project's lock.
+ */
+async function precheckSettings(
+  db: Database,
+  body: unknown,
+  caller: ProvisionCaller | undefined,
+): Promise<void> {
+  if (!caller || caller.role === 'superuser' || body === null || typeof body !== 'object') return;
+  const raw = body as Record<string, unknown>;
+  if (typeof raw.id !== 'string' || !/^[0-9a-f-]{36}$/i.test(raw.id)) return;
+  const [project] = await db.select().from(projects).where(eq(projects.id, raw.id));
+  if (project) assertMayChangeSettings(caller.role, changedSettings(project, raw, false));
+}
+
+interface PlannedSave extends PlannedGraph {
+  existing: typeof workflows.$inferSelect | undefined;
+  position: number;
 }
 
 async function applyDocument(
   tx: Database,
-  document: ProvisionDocument,
+  parsed: ParsedDocument,
   options: ProvisionOptions,
 ): Promise<void> {
-  const errors: FieldErrors = {};
-  if (!document.name.trim()) addError(errors, 'name', 'must not be blank');
-  if ((document.description ?? '').length > 240) {
-    addError(errors, 'description', 'must be at most 240 characters');
-  }
-  const history = document.history_retention_period;
-  const dataclips = document.dataclip_retention_period;
-  if (history != null && dataclips != null && dataclips > history) {
-    addError(
-      errors,
-      'dataclip_retention_period',
-      'must not be longer than history_retention_period',
-    );
-  }
-  if ((document.collections ?? []).length > 0) {
-    addError(errors, 'collections', 'collections cannot be provisioned yet: send an empty list');
-  }
+  const { document } = parsed;
+  const caller = options.caller ?? TRUSTED;
+  const errors: FieldErrors = structuredClone(parsed.refused);
 
   const [project] = await tx
     .select()
@@ -216,7 +232,28 @@ async function applyDocument(
     );
   }
 
-  // Project credentials are created in the credentials context; here a document may only name
+  // Project settings: the policy of PATCH /api/projects/:id, field by field (projects/policy.ts),
+  // and its rules (projects.ts). A field the caller may not change refuses the whole document.
+  const role = project || caller.role === 'superuser' ? caller.role : 'owner';
+  const current = project ?? newProjectRow(document.id, document.name.trim());
+  const changed = changedSettings(current, document, !project);
+  assertMayChangeSettings(role, changed);
+  const settings: ProjectSettingsInput = {};
+  for (const field of changed) {
+    if (field === 'allow_support_access') continue;
+    (settings as Record<string, unknown>)[field] = document[field];
+  }
+  if (!project) settings.name = document.name;
+  const checked = checkProjectSettings(current, settings, caller);
+  for (const [path, messages] of Object.entries(checked.errors)) {
+    for (const message of messages) addError(errors, path, message);
+  }
+  const projectChanges: Partial<typeof projects.$inferInsert> = { ...checked.changes };
+  if (changed.includes('allow_support_access')) {
+    projectChanges.allowSupportAccess = document.allow_support_access;
+  }
+
+  // Project credentials are shared in the credentials context; here a document may only name
   // those already shared with the project.
   const credentialIds = new Set(
     project
@@ -238,12 +275,40 @@ async function applyDocument(
     }
   });
 
+  // Every workflow the document names, locked and loaded in three statements whatever their number.
+  const items = document.workflows ?? [];
+  const namedIds = [...new Set(items.map((item) => item.id))].sort();
+  const lockedRows =
+    namedIds.length === 0
+      ? []
+      : await tx
+          .select()
+          .from(workflows)
+          .where(inArray(workflows.id, namedIds))
+          .orderBy(asc(workflows.id))
+          .for('update');
+  const rowsById = new Map(lockedRows.map((row) => [row.id, row]));
+  const live = lockedRows.filter((row) => row.projectId === document.id && !row.deletedAt);
+  const graphsById = new Map(
+    (await withGraphs(tx, live)).map((workflow) => [workflow.id, workflow]),
+  );
+
   const names = new Map<string, number>();
+  const firstIndex = new Map<string, number>();
   const saves: PlannedSave[] = [];
   const deletions: string[] = [];
-  for (const [i, item] of (document.workflows ?? []).entries()) {
+  for (const [i, item] of items.entries()) {
     const prefix = `workflows[${i}].`;
-    const existing = await lockWorkflow(tx, item.id);
+    const other = firstIndex.get(item.id);
+    if (other !== undefined) {
+      addError(errors, `${prefix}id`, `is also the id of workflows[${other}]`);
+      continue;
+    }
+    firstIndex.set(item.id, i);
+    if (item.project_id != null && item.project_id !== document.id) {
+      addError(errors, `${prefix}project_id`, 'must be the id of this project (or left out)');
+    }
+    const existing = rowsById.get(item.id);
     if (existing && (existing.projectId !== document.id || existing.deletedAt)) {
       addError(
         errors,
@@ -252,7 +317,7 @@ async function applyDocument(
       );
       continue;
     }
-    if (item.delete && hasChanges(item, ['lock_version'])) {
+    if (item.delete && hasChanges(item, WORKFLOW_QUIET)) {
       addError(errors, `${prefix}delete`, DELETE_WITH_CHANGES);
       continue;
     }
@@ -268,7 +333,7 @@ async function applyDocument(
       addError(errors, `${prefix}name`, 'is required for a new workflow');
       continue;
     }
-    const current = existing ? (await withGraphs(tx, [existing]))[0] : undefined;
+    const current = existing ? graphsById.get(existing.id) : undefined;
     const { graph, origins, missing } = mergeWorkflow(current, item);
     for (const path of missing) {
       addError(
@@ -277,40 +342,46 @@ async function applyDocument(
         path.endsWith('.delete') ? DELETE_WITH_CHANGES : 'is required for a new item',
       );
     }
-    const other = names.get(graph.name);
-    if (other !== undefined) {
-      addError(errors, `${prefix}name`, `"${graph.name}" is also the name of workflows[${other}]`);
+    const sameName = names.get(graph.name);
+    if (sameName !== undefined) {
+      addError(
+        errors,
+        `${prefix}name`,
+        `"${graph.name}" is also the name of workflows[${sameName}]`,
+      );
     } else names.set(graph.name, i);
-    const problems = {
-      ...validateWorkflowGraph(graph),
-      ...(await checkGraphAgainstDatabase(tx, document.id, item.id, graph)),
-    };
-    for (const [path, messages] of Object.entries(problems)) {
-      for (const message of messages) addError(errors, prefix + remapPath(path, origins), message);
+    const at = (path: string) => prefix + remapPath(path, origins);
+    for (const [path, messages] of Object.entries(validateWorkflowGraph(graph))) {
+      for (const message of messages) addError(errors, at(path), message);
     }
-    if (!current || graphFingerprint(toGraph(current)) !== graphFingerprint(graph)) {
-      saves.push({ existing, id: item.id, graph });
-    }
+    // Unchanged workflows are not written, so only the changed ones meet the database's rules.
+    if (current && graphFingerprint(toGraph(current)) === graphFingerprint(graph)) continue;
+    graph.jobs.forEach((job, j) => {
+      if (job.project_credential_id && !credentialIds.has(job.project_credential_id)) {
+        addError(
+          errors,
+          at(`jobs[${j}].project_credential_id`),
+          'must be a credential of this project',
+        );
+      }
+    });
+    saves.push({ existing, workflowId: item.id, graph, at, position: i });
+  }
+  const databaseErrors = await checkGraphsAgainstDatabase(
+    tx,
+    document.id,
+    saves,
+    new Set(deletions),
+  );
+  for (const [path, messages] of Object.entries(databaseErrors)) {
+    for (const message of messages) addError(errors, path, message);
   }
   if (Object.keys(errors).length > 0) {
     throw new ValidationError('The provisioning document is not valid; nothing was saved', errors);
   }
 
-  // Project fields the document names (left out: kept as stored).
-  const fields = Object.fromEntries(
-    Object.entries({
-      name: document.name.trim(),
-      description: document.description,
-      concurrency: document.concurrency,
-      retentionPolicy: document.retention_policy,
-      historyRetentionPeriod: document.history_retention_period,
-      dataclipRetentionPeriod: document.dataclip_retention_period,
-      requiresMfa: document.requires_mfa,
-      allowSupportAccess: document.allow_support_access,
-    }).filter(([, value]) => value !== undefined),
-  ) as Partial<typeof projects.$inferInsert> & { name: string };
   if (!project) {
-    await tx.insert(projects).values({ id: document.id, ...fields });
+    await tx.insert(projects).values({ id: document.id, name: current.name, ...projectChanges });
     if (options.ownerId) {
       await tx
         .insert(schema.projectUsers)
@@ -321,36 +392,62 @@ async function applyDocument(
         itemId: document.id,
         projectId: document.id,
         actorId: options.ownerId,
-        changes: { after: { name: fields.name, owner_id: options.ownerId, via: 'provisioning' } },
+        changes: {
+          after: { name: current.name, owner_id: options.ownerId, via: 'provisioning' },
+        },
       });
     }
   } else if (
-    Object.entries(fields).some(([key, value]) => project[key as keyof typeof project] !== value)
+    Object.entries(projectChanges).some(
+      ([key, value]) => project[key as keyof typeof project] !== value,
+    )
   ) {
     await tx
       .update(projects)
-      .set({ ...fields, updatedAt: sql`now()` })
+      .set({ ...projectChanges, updatedAt: sql`now()` })
       .where(eq(projects.id, project.id));
   }
   // Deletions first: a deleted workflow frees its name for a workflow created in the same document.
   for (const id of deletions) await softDeleteWorkflow(tx, id);
-  for (const [position, save] of saves.entries()) {
+  for (const save of saves) {
+    if (!save.existing) continue;
     await writeWorkflow(tx, {
-      position,
       projectId: document.id,
       existing: save.existing,
-      id: save.id,
+      id: save.workflowId,
       graph: save.graph,
     });
   }
+  await insertNewWorkflows(
+    tx,
+    document.id,
+    saves
+      .filter((save) => !save.existing)
+      .map((save) => ({ id: save.workflowId, graph: save.graph, position: save.position })),
+  );
 }
 
 const DELETE_WITH_CHANGES =
   'cannot be combined with other changes: send only the id and "delete": true';
 
+/**
+ * Fields that say nothing about an item's content: read-only ones a pulled document carries, and
+ * the unsupported ones (refused elsewhere when set).
+ */
+const QUIET = [
+  'id',
+  'delete',
+  'inserted_at',
+  'updated_at',
+  'keychain_credential_id',
+  'cron_cursor_job_id',
+  'kafka_configuration',
+];
+const WORKFLOW_QUIET = ['lock_version', 'project_id', 'deleted_at', 'version_history', 'positions'];
+
 /** Whether an item marked for deletion also carries changes (Lightning refuses that). */
 function hasChanges(item: object, allowed: string[] = []): boolean {
-  const quiet = new Set(['id', 'delete', 'inserted_at', 'updated_at', ...allowed]);
+  const quiet = new Set([...QUIET, ...allowed]);
   return Object.entries(item).some(([key, value]) => !quiet.has(key) && value !== undefined);
 }
 
@@ -395,7 +492,7 @@ function mergeWorkflow(
       const { delete: _delete, ...fields } = value;
       const base = value.id ? byId.get(value.id) : undefined;
       const cleaned = Object.fromEntries(
-        Object.entries(fields).filter(([key]) => key !== 'inserted_at' && key !== 'updated_at'),
+        Object.entries(fields).filter(([key]) => key === 'id' || !QUIET.includes(key)),
       );
       const merged = { ...(base ?? {}), ...cleaned } as I & S;
       if ((merged as Record<string, unknown>)[required] === undefined) {
@@ -450,17 +547,17 @@ function remapPath(path: string, origins: Origins): string {
   });
 }
 
-/** Drops null and undefined values, as Lightning's provisioning JSON does. */
-function compact(value: object): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, field]) => field !== null && field !== undefined),
-  );
-}
+/** A job, trigger or edge as `GET /api/provision/:id` shows it: every field, null ones included. */
+const jobDocument = (job: Job) => ({ ...job, keychain_credential_id: null });
+const triggerDocument = (trigger: Trigger) => ({ ...trigger, cron_cursor_job_id: null });
+const edgeDocument = (edge: Edge) => ({ ...edge });
 
 /**
- * The provisioning document of a project (live workflows only), as `GET /api/provision/:id`.
- * `snapshotIds` (`?snapshots[]=…`) show those versions instead of the live ones: each replaces its
- * workflow's jobs, triggers, edges, name and lock_version.
+ * The provisioning document of a project (live workflows only), as `GET /api/provision/:id`: in
+ * Lightning's shape, arrays, every field present (null ones too, as Lightning answers, so a deploy
+ * of what was pulled finds nothing to change). `snapshotIds` (`?snapshots[]=…`) show those
+ * versions instead of the live ones: each replaces its workflow's jobs, triggers, edges, name and
+ * lock_version.
  */
 export async function describeProject(
   db: Database,
@@ -474,7 +571,7 @@ export async function describeProject(
     .from(workflows)
     .where(and(eq(workflows.projectId, id), isNull(workflows.deletedAt)))
     .orderBy(asc(workflows.insertedAt), asc(workflows.id));
-  const graphs = await withGraphs(db, rows);
+  const graphs: Workflow[] = await withGraphs(db, rows);
   for (const snapshotId of snapshotIds) {
     const snapshot = await getSnapshot(db, snapshotId);
     const index = graphs.findIndex((workflow) => workflow.id === snapshot.workflow_id);
@@ -497,7 +594,7 @@ export async function describeProject(
     .innerJoin(users, eq(users.id, credentials.userId))
     .where(eq(projectCredentials.projectId, id))
     .orderBy(asc(projectCredentials.insertedAt));
-  return compact({
+  return {
     id: project.id,
     name: project.name,
     description: project.description,
@@ -511,21 +608,21 @@ export async function describeProject(
     updated_at: project.updatedAt,
     project_credentials: credentialRows,
     collections: [],
-    workflows: graphs.map((workflow) =>
-      compact({
-        id: workflow.id,
-        name: workflow.name,
-        lock_version: workflow.lock_version,
-        concurrency: workflow.concurrency,
-        enable_job_logs: workflow.enable_job_logs,
-        inserted_at: workflow.inserted_at,
-        updated_at: workflow.updated_at,
-        jobs: workflow.jobs.map((job) => compact(job)),
-        triggers: workflow.triggers.map((trigger) => compact(trigger)),
-        edges: workflow.edges.map((edge) => compact(edge)),
-      }),
-    ),
-  }) as unknown as ProjectDocument;
+    workflows: graphs.map((workflow) => ({
+      id: workflow.id,
+      name: workflow.name,
+      project_id: workflow.project_id,
+      lock_version: workflow.lock_version,
+      concurrency: workflow.concurrency,
+      enable_job_logs: workflow.enable_job_logs,
+      deleted_at: null,
+      inserted_at: workflow.inserted_at,
+      updated_at: workflow.updated_at,
+      jobs: workflow.jobs.map(jobDocument),
+      triggers: workflow.triggers.map(triggerDocument),
+      edges: workflow.edges.map(edgeDocument),
+    })),
+  };
 }
 
 /** The document as YAML (`GET /api/provision/:id?format=yaml`); parses back to the same JSON. */

@@ -11,6 +11,7 @@ import {
   authorize,
   authorizeResource,
   type ProjectAction,
+  type ProjectRole,
   visibleProjectIds,
 } from '../projects/policy.js';
 import { toExportYaml } from './export-yaml.js';
@@ -295,16 +296,21 @@ export async function registerWorkflowRoutes(
     scope.post('/api/provision', async (request, reply) => {
       // A new project may be provisioned by anyone signed in (they become its owner); changing an
       // existing one needs provision:write in it.
+      // What the document may change inside is decided field by field as it is applied (project
+      // settings need project:update, as PATCH /api/projects/:id does): provision.ts.
       const actor = requireActor(request);
       const id = (request.body as { id?: unknown } | null)?.id;
       let expectNew = false;
+      let role: ProjectRole | 'superuser' = actor.user.role === 'superuser' ? 'superuser' : 'owner';
       if (typeof id === 'string' && uuidParam.safeParse(id).success) {
-        if (await projectExistsById(db, id)) await authorize(db, actor, id, 'provision:write');
-        else expectNew = true;
+        if (await projectExistsById(db, id)) {
+          role = await authorize(db, actor, id, 'provision:write');
+        } else expectNew = true;
       }
       const document = await provisionProject(db, request.body, {
         ownerId: actor.user.id,
         expectNew,
+        caller: { role, mfaEnabled: actor.user.mfaEnabled },
       });
       return reply
         .status(201)

@@ -80,6 +80,11 @@ export interface RouteAccessRow {
   method: HttpMethod;
   /** The Fastify route pattern exactly as registered, e.g. `/api/projects/:project_id/workflows`. */
   url: string;
+  /**
+   * For a route with several rows (its access depends on what the body changes, e.g. provisioning's
+   * project settings and workflows): what this row's body changes. Unique per route.
+   */
+  variant?: string;
   access: RouteAccess;
   /**
    * The request to send (called once per role, so it may create a fresh target each time). When

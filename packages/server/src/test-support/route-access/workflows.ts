@@ -1,4 +1,5 @@
 // Route access of the workflows context: workflows, jobs, webhook auth methods, provisioning.
+import { randomUUID } from 'node:crypto';
 import { count, eq, isNull } from 'drizzle-orm';
 import { schema } from '../../db/index.js';
 import type { RouteAccessFile, RouteFixture } from './types.js';
@@ -16,6 +17,9 @@ const workflowCount = async (fixture: RouteFixture) =>
 
 const authMethodLinks = async (fixture: RouteFixture) =>
   (await fixture.db.select({ n: count() }).from(schema.triggerWebhookAuthMethods))[0]?.n;
+
+/** The project the last provisioning settings row created (what its `observe` reads). */
+let lastFreshProject = '';
 
 const workflows: RouteAccessFile = {
   rows: [
@@ -126,11 +130,14 @@ const workflows: RouteAccessFile = {
       }),
       observe: authMethodLinks,
     },
+    // Provisioning an existing project, one row per field group: a document is allowed exactly
+    // what the equivalent REST calls are (workflows: provision:write; project settings:
+    // project:update, as PATCH /api/projects/:id). Creating a new project is open to every
+    // signed-in user (its creator becomes the owner): workflows/provision-access.test.ts.
     {
-      // Updating an existing project; creating a new one is open to every signed-in user (its
-      // creator becomes the owner), tested in projects/provision-access.test.ts.
       method: 'POST',
       url: '/api/provision',
+      variant: 'workflows',
       access: { project: 'provision:write' },
       request: async (f) => {
         const [project] = await f.db
@@ -139,11 +146,45 @@ const workflows: RouteAccessFile = {
           .where(eq(schema.projects.id, f.projectId));
         return {
           url: '/api/provision',
-          payload: { id: f.projectId, name: project?.name, workflows: [] },
+          payload: {
+            id: f.projectId,
+            name: project?.name,
+            workflows: [{ id: randomUUID(), name: `matrix-${randomUUID().slice(0, 8)}` }],
+          },
         };
       },
       observe: workflowCount,
     },
+    ...(
+      [
+        ['project settings', { description: 'matrix', concurrency: 3 }],
+        ['retention', { retention_policy: 'erase_all', history_retention_period: 30 }],
+        // Needs MFA on top: allowed roles without it get 422, never the change.
+        ['requires_mfa', { requires_mfa: true }],
+      ] as const
+    ).map(([variant, settings]) => ({
+      method: 'POST' as const,
+      url: '/api/provision',
+      variant,
+      access: { project: 'project:update' } as const,
+      // A fresh project per call: an allowed change must not leak into the other rows.
+      request: async (f: RouteFixture) => {
+        const { projectId } = await f.freshProject();
+        lastFreshProject = projectId;
+        const [project] = await f.db
+          .select({ name: schema.projects.name })
+          .from(schema.projects)
+          .where(eq(schema.projects.id, projectId));
+        return {
+          url: '/api/provision',
+          payload: { id: projectId, name: project?.name, ...settings },
+        };
+      },
+      observe: async (f: RouteFixture) =>
+        (
+          await f.db.select().from(schema.projects).where(eq(schema.projects.id, lastFreshProject))
+        )[0],
+    })),
     {
       method: 'GET',
       url: '/api/provision/:project_id',
