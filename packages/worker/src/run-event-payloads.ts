@@ -100,7 +100,7 @@ function toStepComplete(
   const state = event.output_state;
   // The dataclip id goes with the output, except when the project withholds outputs: then the id
   // is still sent, as OpenFn's worker does, so the step can point at a wiped dataclip. A step
-  // closed by the pool after a kill has no output and so no id.
+  // closed by the pool after a kill has the empty output `{}`, as upstream's.
   let output: Partial<StepCompletePayload>;
   if (event.output_dataclip_error) {
     output = { output_dataclip_error: event.output_dataclip_error };

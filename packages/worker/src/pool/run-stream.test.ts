@@ -4,32 +4,93 @@ import { createRunStream } from './run-stream.js';
 
 const ts = '1700000000000000';
 
+/** `<step id or -> <level> <text>` of every log line, in order. */
+function logLines(events: RunEvent[]): string[] {
+  return events.flatMap((e) =>
+    e.type === 'log' ? [`${e.step_id ?? '-'} ${e.level} ${e.message.join(' ')}`] : [],
+  );
+}
+
 function collect() {
   const events: RunEvent[] = [];
   return { events, stream: createRunStream((event) => events.push(event)) };
 }
 
 describe('a run event stream', () => {
-  it('closes the open step and the run with the error of a killed run', () => {
+  it('closes the open step with an empty output and the run with the error of a killed run', () => {
     const { events, stream } = collect();
     stream.push({ type: 'run:start', versions: {}, timestamp: ts });
     stream.push({ type: 'step:start', step_id: 's1', job_id: 'j1', timestamp: ts });
-    stream.finish({ reason: 'kill', error_type: 'TimeoutError', error_message: 'too slow' }, 1024);
+    stream.finish(
+      {
+        reason: 'kill',
+        error_type: 'TimeoutError',
+        error_message: 'Workflow failed to return within 3000ms',
+      },
+      1024,
+      { timeoutMs: 3000, memoryLimitMb: 500 },
+    );
     expect(events.map((e) => e.type)).toEqual([
       'run:start',
       'step:start',
+      'log',
       'step:complete',
+      'log',
+      'log',
       'run:complete',
     ]);
-    expect(events[2]).toMatchObject({
+    expect(events[3]).toMatchObject({
       step_id: 's1',
       job_id: 'j1',
       reason: 'kill',
       error_type: 'TimeoutError',
       output_dataclip_id: expect.any(String),
+      // What OpenFn's worker stores for a step it closes after a kill.
+      output_state: {},
       mem: { job: 1024, system: 1024 },
     });
+    expect(logLines(events)).toEqual([
+      's1 error Run killed: it did not finish within its time limit of 3000ms',
+      '- info Run complete with status: kill',
+      '- error TimeoutError: Workflow failed to return within 3000ms',
+    ]);
     expect(expectWellFormed(events)).toMatchObject({ reason: 'kill', error_type: 'TimeoutError' });
+  });
+
+  it('says in the log that a run was killed for memory, with the limit and what it used', () => {
+    const { events, stream } = collect();
+    stream.push({ type: 'run:start', versions: {}, timestamp: ts });
+    stream.push({ type: 'step:start', step_id: 's1', job_id: 'j1', timestamp: ts });
+    stream.finish(
+      {
+        reason: 'kill',
+        error_type: 'OOMError',
+        error_message: 'Run exceeded maximum memory usage',
+      },
+      162 * 1024 * 1024,
+      { memoryLimitMb: 150 },
+    );
+    expect(logLines(events)).toEqual([
+      's1 error Run killed: it went over its memory limit of 150mb (its process used 162mb)',
+      '- info Run complete with status: kill',
+      '- error OOMError: Run exceeded maximum memory usage',
+    ]);
+  });
+
+  it('says in the log that the run crashed, and why, when its process died', () => {
+    const { events, stream } = collect();
+    stream.push({ type: 'run:start', versions: {}, timestamp: ts });
+    stream.finish({
+      reason: 'crash',
+      error_type: 'RuntimeCrash',
+      error_message: "The run's process exited unexpectedly (signal SIGSEGV)",
+    });
+    expect(logLines(events)).toEqual([
+      "- error Run crashed: The run's process exited unexpectedly (signal SIGSEGV)",
+      '- info Run complete with status: crash',
+      "- error RuntimeCrash: The run's process exited unexpectedly (signal SIGSEGV)",
+    ]);
+    expect(expectWellFormed(events)).toMatchObject({ reason: 'crash' });
   });
 
   it('drops what a misbehaving child sends out of order or malformed', () => {

@@ -1,7 +1,10 @@
 // Keeps one run's event stream well-formed whatever the child does: every `step:start` is closed
 // by a `step:complete`, `run:complete` comes exactly once and last. When a child is killed (time,
 // memory) or dies, the pool closes the open steps and the run with the same error, as OpenFn's
-// worker does, so the server never sees a half-finished run.
+// worker does, so the server never sees a half-finished run: each open step stores an empty
+// output (`{}`, what upstream's worker sends for a step it closes after a kill), and the run's
+// log says how it ended, with the limit it went over, before the closing lines the runtime
+// itself writes at a normal end ("Run complete with status: …", "<type>: <message>").
 
 import { randomUUID } from 'node:crypto';
 import type { RunEvent, RunResult } from '@lightning/runtime';
@@ -13,11 +16,20 @@ export function microTimestamp(): string {
   return Math.round((performance.timeOrigin + performance.now()) * 1000).toString();
 }
 
+/** The limits the run was held to, for the log line that says which one it went over. */
+export interface RunLimits {
+  memoryLimitMb?: number;
+  timeoutMs?: number;
+}
+
 export interface RunStream {
   /** Forward an event from the child; malformed or out-of-order ones are dropped. */
   push(event: unknown): void;
-  /** Close open steps and the run (unless the child already did) with `result`. */
-  finish(result: RunResult, rss?: number): void;
+  /**
+   * Close open steps and the run (unless the child already did) with `result`. `rss` is the
+   * child's resident memory in bytes when it was stopped.
+   */
+  finish(result: RunResult, rss?: number, limits?: RunLimits): void;
   readonly isComplete: boolean;
 }
 
@@ -60,6 +72,7 @@ export function createRunStream(onEvent: (event: RunEvent) => void): RunStream {
         error_type: result.error_type,
         error_message: result.error_message,
         output_dataclip_id: randomUUID(),
+        output_state: {},
         mem: { job: rss, system: rss },
         duration: Math.round(performance.now() - step.startedAt),
         timestamp: microTimestamp(),
@@ -68,9 +81,29 @@ export function createRunStream(onEvent: (event: RunEvent) => void): RunStream {
     openSteps.clear();
   }
 
-  function finish(result: RunResult, rss = 0): void {
+  function log(level: 'info' | 'error', text: string, stepId?: string): void {
+    onEvent({
+      type: 'log',
+      ...(stepId ? { step_id: stepId } : {}),
+      level,
+      source: 'R/T',
+      message: [text],
+      timestamp: microTimestamp(),
+    });
+  }
+
+  function finish(result: RunResult, rss = 0, limits: RunLimits = {}): void {
     if (isComplete) return;
+    // A run that never started (say its adaptor could not be installed) has no log to add to.
+    if (hasStarted) {
+      const stepId = [...openSteps.keys()].at(-1);
+      log('error', describeEnding(result, rss, limits), stepId);
+    }
     closeSteps(result, rss);
+    if (hasStarted) {
+      log('info', `Run complete with status: ${result.reason}`);
+      log('error', `${result.error_type ?? 'Error'}: ${result.error_message ?? result.reason}`);
+    }
     isComplete = true;
     onEvent({
       type: 'run:complete',
@@ -89,4 +122,26 @@ export function createRunStream(onEvent: (event: RunEvent) => void): RunStream {
       return isComplete;
     },
   };
+}
+
+const MB = 1024 * 1024;
+
+/** One line for the run's log: how the pool ended the run, and the limit it went over. */
+export function describeEnding(result: RunResult, rss: number, limits: RunLimits): string {
+  const used = rss > 0 ? ` (its process used ${Math.round(rss / MB)}mb)` : '';
+  switch (result.error_type) {
+    case 'TimeoutError':
+      return limits.timeoutMs
+        ? `Run killed: it did not finish within its time limit of ${limits.timeoutMs}ms`
+        : `Run killed: it did not finish within its time limit (${result.error_message})`;
+    case 'OOMError':
+      return limits.memoryLimitMb
+        ? `Run killed: it went over its memory limit of ${limits.memoryLimitMb}mb${used}`
+        : `Run killed: it went over its memory limit${used}`;
+    default:
+      if (result.reason === 'crash') {
+        return `Run crashed: ${result.error_message ?? "the run's process ended unexpectedly"}`;
+      }
+      return `Run ended (${result.reason}): ${result.error_message ?? 'no reason given'}`;
+  }
 }
