@@ -3,7 +3,7 @@ import type { LogLine } from '@lightning/protocol';
 import { sql } from 'drizzle-orm';
 import { type Database, queryRows, schema } from '../db/index.js';
 import { eventError } from './errors.js';
-import { lockRun } from './run-state.js';
+import { lockRun, touchRun } from './run-state.js';
 import { microsToIso } from './timestamps.js';
 
 /**
@@ -36,6 +36,7 @@ export async function appendLogs(
         throw eventError('step_id', `is not a step of this run: ${unknown.join(', ')}`);
       }
     }
+    await touchRun(tx, run);
     await tx.insert(schema.logLines).values(
       lines.map((line) => ({
         runId: run.id,

@@ -1,10 +1,17 @@
 // The lost-run sweep: runs claimed or started longer ago than their timeout plus
-// RUN_GRACE_PERIOD_SECONDS will never hear from their worker again (it crashed, was killed, lost
-// its network). They become `lost`, their open steps are closed as lost, and their work orders
-// follow. Several server nodes may run the sweep; an advisory lock lets exactly one do the work.
+// RUN_GRACE_PERIOD_SECONDS, whose worker has also been silent for the grace period, will never
+// hear from their worker again (it crashed, was killed, lost its network). They become `lost`,
+// their open steps are closed as lost, and their work orders follow. Several server nodes may run
+// the sweep; an advisory lock lets exactly one do the work.
+//
+// "Silent" is read from `runs.last_event_at`, stamped by the events of the run (at most every
+// STAMP_INTERVAL_SECONDS, inside their own transactions): a run that finished executing on time
+// but is still delivering a long log is alive, not lost. Should a run be marked lost and its
+// worker report later after all, completeRun records the real outcome (the late-event
+// correction).
 import { sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/index.js';
-import { updateWorkOrderState } from './run-state.js';
+import { STAMP_INTERVAL_SECONDS, updateWorkOrderState } from './run-state.js';
 
 /** Shared by every node: whoever holds it sweeps, the others skip this round. */
 const LOST_RUNS_LOCK_ID = 7_420_312;
@@ -41,6 +48,8 @@ export async function markLostRuns(db: Database, options: LostRunOptions): Promi
   const now = (options.now ?? new Date()).toISOString();
   const defaultTimeoutMs = options.maxRunDurationSeconds * 1000;
   const graceMs = options.runGracePeriodSeconds * 1000;
+  // Silence longer than the grace period, allowing for a stamp up to STAMP_INTERVAL_SECONDS old.
+  const graceSeconds = options.runGracePeriodSeconds + STAMP_INTERVAL_SECONDS;
   return db.transaction(async (txn) => {
     const tx = txn as unknown as Database;
     // The _xact_ variant is released with the transaction: a node that dies mid-sweep cannot
@@ -70,6 +79,8 @@ export async function markLostRuns(db: Database, options: LostRunOptions): Promi
                        THEN (options->>'run_timeout_ms')::numeric
                        ELSE ${defaultTimeoutMs} END + ${graceMs}) / 1000.0)
               < ${now}::timestamptz
+          AND coalesce(last_event_at, started_at, claimed_at)
+              + make_interval(secs => ${graceSeconds}) < ${now}::timestamptz
         FOR UPDATE SKIP LOCKED
       ),
       marked AS (

@@ -324,9 +324,109 @@ describe('markLostRuns', () => {
     const [step] = await db.select().from(schema.steps).where(eq(schema.steps.id, stepId));
     expect(step).toMatchObject({ exitReason: 'lost' });
     expect(step!.finishedAt).not.toBeNull();
-    // A late event from the worker that was presumed dead is refused.
-    expect(await refusal(completeRun(db, started.runId, { reason: 'success' }))).toEqual({
-      errors: { state: ['already in completed state (lost)'] },
+  });
+
+  it('spares a run past its timeout whose events are still arriving, until its worker is silent', async () => {
+    const run = await claimedRun();
+    await startRun(db, run.runId, {});
+    // Started and claimed long ago: by time alone it would be lost (timeout 300 s + grace 10 s).
+    await db.execute(sql`UPDATE runs SET started_at = now() - interval '400 seconds',
+                                         claimed_at = now() - interval '401 seconds',
+                                         last_event_at = NULL
+                         WHERE id = ${run.runId}`);
+    await appendLogs(db, run.runId, [{ message: 'still going', timestamp: ts() }]);
+    const options = { maxRunDurationSeconds: 300, runGracePeriodSeconds: 10 };
+    const alive = await markLostRuns(db, options);
+    expect(alive.runs.map((r) => r.id)).not.toContain(run.runId);
+    expect(await state('runs', run.runId)).toBe('started');
+
+    // Silent for longer than the grace period (plus the stamp's 5 s of staleness): lost.
+    await db.execute(sql`UPDATE runs SET last_event_at = now() - interval '16 seconds'
+                         WHERE id = ${run.runId}`);
+    const lost = await markLostRuns(db, options);
+    expect(lost.runs.map((r) => r.id)).toContain(run.runId);
+  });
+
+  it('stamps last_event_at at most every 5 seconds, inside the event transactions', async () => {
+    const run = await claimedRun();
+    await startRun(db, run.runId, {});
+    const stamp = async () => {
+      const [row] = await queryRows<{ at: string }>(
+        db,
+        sql`SELECT last_event_at::text AS at FROM runs WHERE id = ${run.runId}`,
+      );
+      return row!.at;
+    };
+    await db.execute(sql`UPDATE runs SET last_event_at = now() - interval '2 seconds'
+                         WHERE id = ${run.runId}`);
+    const recent = await stamp();
+    await appendLogs(db, run.runId, [{ message: 'a', timestamp: ts() }]);
+    expect(await stamp()).toBe(recent);
+    await db.execute(sql`UPDATE runs SET last_event_at = now() - interval '6 seconds'
+                         WHERE id = ${run.runId}`);
+    const stale = await stamp();
+    const stepId = randomUUID();
+    await startStep(db, run.runId, { step_id: stepId, job_id: fixture.jobIds[0] });
+    expect(await stamp()).not.toBe(stale);
+  });
+
+  it('records the real outcome of a lost run whose worker reports late, and says so', async () => {
+    const run = await claimedRun();
+    await startRun(db, run.runId, {});
+    const stepId = randomUUID();
+    await startStep(db, run.runId, { step_id: stepId, job_id: fixture.jobIds[0] });
+    const options = { maxRunDurationSeconds: 300, runGracePeriodSeconds: 10 };
+    const sweep = await markLostRuns(db, { ...options, now: new Date(Date.now() + 400_000) });
+    expect(sweep.runs.map((r) => r.id)).toContain(run.runId);
+    expect(await state('runs', run.runId)).toBe('lost');
+
+    // The worker was alive after all: its last logs, the step and the run's end arrive.
+    await appendLogs(db, run.runId, [{ message: 'late line', step_id: stepId, timestamp: ts() }]);
+    await completeStep(
+      db,
+      run.runId,
+      { step_id: stepId, reason: 'success', timestamp: ts(1) },
+      limits,
+    );
+    const change = await completeRun(db, run.runId, { reason: 'success', timestamp: ts(2) });
+    expect(change).toMatchObject({ state: 'success', changed: true });
+    expect(await state('runs', run.runId)).toBe('success');
+    expect(await state('work_orders', run.workOrderId)).toBe('success');
+    const [stored] = await db.select().from(schema.runs).where(eq(schema.runs.id, run.runId));
+    expect(stored).toMatchObject({ state: 'success', errorType: null });
+    expect(stored!.lostAt).not.toBeNull();
+    const [step] = await db.select().from(schema.steps).where(eq(schema.steps.id, stepId));
+    expect(step).toMatchObject({ exitReason: 'success' });
+    const lines = await db
+      .select()
+      .from(schema.logLines)
+      .where(eq(schema.logLines.runId, run.runId));
+    expect(lines.map((line) => line.message)).toContain('late line');
+    expect(lines.find((line) => line.source === 'LTN')?.message).toMatch(
+      /marked lost at .* \(LostAfterStart\).* ended as success/,
+    );
+    const audit = await db
+      .select()
+      .from(schema.auditEvents)
+      .where(eq(schema.auditEvents.itemId, run.runId));
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      event: 'late_event_correction',
+      itemType: 'run',
+      actorType: 'system',
+      projectId: fixture.projectId,
+      changes: {
+        before: { state: 'lost', error_type: 'LostAfterStart' },
+        after: { state: 'success', error_type: null },
+      },
     });
+
+    // Once corrected the run is finished like any other: later events are refused.
+    expect(await refusal(completeRun(db, run.runId, { reason: 'crash' }))).toEqual({
+      errors: { state: ['already in completed state (success)'] },
+    });
+    expect(
+      await refusal(appendLogs(db, run.runId, [{ message: 'later', timestamp: ts() }])),
+    ).toEqual({ errors: { state: ['already in completed state (success)'] } });
   });
 });

@@ -16,13 +16,28 @@ export interface LockedRun extends Record<string, unknown> {
   snapshot_id: string;
   project_id: string;
   started_at: string | null;
+  /** `last_event_at` is older than STAMP_INTERVAL_SECONDS (or unset): `touchRun` writes it. */
+  stamp_due: boolean;
+}
+
+/**
+ * `runs.last_event_at` is written at most this often per run, in the transaction of an event
+ * already being stored (no commit of its own): the lost-run sweep allows for this much staleness.
+ */
+export const STAMP_INTERVAL_SECONDS = 5;
+
+/** Notes that the run's worker was heard from, unless that was noted less than 5 s ago. */
+export async function touchRun(tx: Database, run: LockedRun): Promise<void> {
+  if (!run.stamp_due) return;
+  await tx.execute(sql`UPDATE runs SET last_event_at = now() WHERE id = ${run.id}`);
 }
 
 /**
  * The run an event is about, locked for the event's transaction: `share` for events that add to
  * a run (steps, logs) so they may run side by side, `update` for those that change its state, so
  * a `run:complete` (or the lost-run sweep) waits for steps and logs in flight and vice versa.
- * Refuses unknown runs, and finished runs unless `allowFinished`.
+ * Refuses unknown runs, and finished runs unless `allowFinished`. A `lost` run is not refused:
+ * its worker was still running it after all, and its late events correct it (see completeRun).
  */
 export async function lockRun(
   tx: Database,
@@ -35,13 +50,18 @@ export async function lockRun(
   const [run] = await queryRows<LockedRun>(
     tx,
     sql`SELECT r.id, r.state, r.work_order_id, r.workflow_id, r.snapshot_id, r.started_at,
-               w.project_id
+               w.project_id,
+               (r.last_event_at IS NULL
+                OR r.last_event_at < now() - make_interval(secs => ${STAMP_INTERVAL_SECONDS}))
+                 AS stamp_due
         FROM runs r JOIN workflows w ON w.id = r.workflow_id
         WHERE r.id = ${runId}
         ${lock}`,
   );
   if (!run) throw runNotFound();
-  if (!allowFinished && isFinalState(run.state)) throw runAlreadyFinished(run.state);
+  if (!allowFinished && run.state !== 'lost' && isFinalState(run.state)) {
+    throw runAlreadyFinished(run.state);
+  }
   return run;
 }
 

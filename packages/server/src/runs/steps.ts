@@ -4,7 +4,7 @@ import type { StepCompletePayload, StepStartPayload } from '@lightning/protocol'
 import { sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/index.js';
 import { eventError } from './errors.js';
-import { lockRun } from './run-state.js';
+import { lockRun, touchRun } from './run-state.js';
 import { eventTime } from './timestamps.js';
 
 export interface StepLimits {
@@ -54,6 +54,7 @@ export async function startStep(
       );
       if (!dataclip) throw eventError('input_dataclip_id', 'does not exist');
     }
+    await touchRun(tx, run);
     await tx.execute(sql`
       WITH step AS (
         INSERT INTO steps (id, job_id, snapshot_id, credential_id, input_dataclip_id, started_at)
@@ -92,10 +93,12 @@ export async function completeStep(
     const run = await lockRun(tx, runId, 'share');
     const step = await findStep(tx, payload.step_id, run.id, { lock: true });
     if (!step?.in_run) throw eventError('step_id', 'not found in this run');
-    if (step.exit_reason !== null) {
+    // A step the lost-run sweep closed as `lost` takes the outcome its worker reports late.
+    if (step.exit_reason !== null && step.exit_reason !== 'lost') {
       if (step.exit_reason === payload.reason) return { stepId: step.id, changed: false };
       throw eventError('step_id', `already completed with reason ${step.exit_reason}`);
     }
+    await touchRun(tx, run);
     const dataclipId = payload.output_dataclip_id ?? null;
     if (dataclipId && dataclip !== null) {
       // The body goes to PostgreSQL as the worker's JSON text, parsed once, there. A credential
