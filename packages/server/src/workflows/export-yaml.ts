@@ -13,8 +13,11 @@ import { stringify } from 'yaml';
 import type { ProjectDocument } from './provision.js';
 import type { Edge, Job, Trigger } from './types.js';
 
-/** Lightning's key for a name: lower case, runs of spaces as one hyphen. */
-export const hyphenate = (name: string) => name.trim().toLowerCase().replace(/\s+/g, '-');
+/**
+ * Lightning's key for a name: spaces as hyphens, case kept (`Sample Workflow` → `Sample-Workflow`),
+ * so `openfn pull` then `deploy` matches every item to its state by the same key.
+ */
+export const hyphenate = (name: string) => name.trim().replace(/\s+/g, '-');
 
 /** The spec YAML of a project document. */
 export function toExportYaml(document: ProjectDocument): string {

@@ -11,6 +11,7 @@
 //
 // Refused before any parsing of fields: keys that would reach an object's prototype (`__proto__`,
 // `constructor`, `prototype`), and text PostgreSQL cannot store (NUL, lone UTF-16 surrogates).
+import { isPair, isScalar, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { schema } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
@@ -186,6 +187,31 @@ function checkText(value: unknown, path: PropertyKey[], errors: FieldErrors): vo
     }
     checkText((value as Record<string, unknown>)[key], [...path, key], errors);
   }
+}
+
+/**
+ * A YAML provisioning document as plain data. A key that would reach an object's prototype is a
+ * 400 naming it before the document becomes objects (assigning `__proto__` would replace the
+ * prototype of the map it is in rather than add a field).
+ */
+export function parseYamlDocument(text: string): unknown {
+  const document = parseDocument(text);
+  if (document.errors.length > 0) throw document.errors[0];
+  const errors: FieldErrors = {};
+  visit(document, {
+    Pair(_key, pair, path) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!FORBIDDEN_KEYS.has(key)) return;
+      const keys = path.flatMap((node) =>
+        isPair(node) && isScalar(node.key) ? [String(node.key.value)] : [],
+      );
+      addError(errors, formatPath([...keys, key]), 'is not an accepted key');
+    },
+  });
+  if (Object.keys(errors).length > 0) {
+    throw new HttpError(400, 'The provisioning document is malformed', { errors });
+  }
+  return document.toJS();
 }
 
 const isMap = (value: unknown): value is Record<string, unknown> =>

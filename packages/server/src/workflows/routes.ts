@@ -2,7 +2,6 @@
 // workflows.ts and provision.ts; every route asks the projects policy first (projects/policy.ts), so
 // a caller without the role gets 401/403/404 before any body is looked at.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { type Actor, requireActor } from '../http/auth.js';
 import type { ServerContext } from '../http/context.js';
@@ -24,6 +23,7 @@ import {
 } from './lookup.js';
 import { parsePageRequest } from './pagination.js';
 import { describeProject, provisionProject, toYaml } from './provision.js';
+import { parseYamlDocument } from './provision-document.js';
 import { getJob, getWorkflow, listJobsPage, listWorkflowsPage } from './read.js';
 import { assertProjectExists } from './save.js';
 import { listSnapshots } from './snapshots.js';
@@ -285,8 +285,9 @@ export async function registerWorkflowRoutes(
       { parseAs: 'string' },
       (_request, text, done) => {
         try {
-          done(null, parseYaml(text as string));
+          done(null, parseYamlDocument(text as string));
         } catch (error) {
+          if (error instanceof HttpError) return done(error);
           done(
             new HttpError(400, `The YAML document cannot be parsed: ${(error as Error).message}`),
           );

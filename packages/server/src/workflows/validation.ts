@@ -93,9 +93,18 @@ export function zodFieldErrors(error: z.ZodError, prefix = ''): FieldErrors {
 }
 
 export function addError(errors: FieldErrors, path: string, message: string): void {
-  const list = errors[path];
+  // Own properties only, and defined rather than assigned: a path may be `__proto__` (a refused
+  // key is named by its path), which read or assigned would reach the object's prototype.
+  const list = Object.hasOwn(errors, path) ? errors[path] : undefined;
   if (list) list.push(message);
-  else errors[path] = [message];
+  else {
+    Object.defineProperty(errors, path, {
+      value: [message],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
 }
 
 /** Stage 1: parses a request body into a workflow input, or throws 400 naming each bad field. */

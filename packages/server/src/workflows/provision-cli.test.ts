@@ -1,0 +1,281 @@
+// `/api/provision` driven with the documents OpenFn's CLI produces, written from OpenFn's lexicon
+// (`Provisioner.Project_v1`: items keyed by name) and the CLI's documented behaviour (the legacy
+// `deploy` posts to `/api/provision/` a payload of arrays merged with the previous `.state.json`,
+// so read-only fields such as a workflow's `project_id` come along). Every shape round-trips:
+// provision → GET → provision again changes nothing (no new snapshot, same answer, same export).
+import { randomUUID } from 'node:crypto';
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { schema } from '../db/index.js';
+import { createTestUser, type TestUser } from '../test-support/actors.js';
+import { startTestServer, type TestServer } from '../test-support/server.js';
+
+let server: TestServer;
+let user: TestUser;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  user = await createTestUser(server.testDatabase.db);
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+async function call(method: string, path: string, body?: unknown, type = 'application/json') {
+  const response = await fetch(`${server.baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? user.headers : { ...user.headers, 'content-type': type },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const json = response.headers.get('content-type')?.includes('json');
+  return { status: response.status, body: json ? JSON.parse(text) : text };
+}
+
+const snapshotCount = async (projectId: string) => {
+  const db = server.testDatabase.db;
+  const [row] = await db
+    .select({ n: count() })
+    .from(schema.workflowSnapshots)
+    .innerJoin(schema.workflows, eq(schema.workflows.id, schema.workflowSnapshots.workflowId))
+    .where(eq(schema.workflows.projectId, projectId));
+  return row?.n ?? 0;
+};
+
+/** A project state as `Provisioner.Project_v1` (a `.state.json`): every list keyed by name. */
+function projectState() {
+  const ids = {
+    project: randomUUID(),
+    workflow: randomUUID(),
+    webhook: randomUUID(),
+    fetch: randomUUID(),
+    store: randomUUID(),
+    toFetch: randomUUID(),
+    toStore: randomUUID(),
+  };
+  const state = {
+    id: ids.project,
+    name: 'cli-project',
+    description: null,
+    project_credentials: {},
+    workflows: {
+      'Sample-Workflow': {
+        id: ids.workflow,
+        name: 'Sample Workflow',
+        jobs: {
+          'Fetch-Patients': {
+            id: ids.fetch,
+            name: 'Fetch Patients',
+            adaptor: '@openfn/language-http@6.5.1',
+            body: 'get("/patients")',
+            project_credential_id: null,
+          },
+          store: {
+            id: ids.store,
+            name: 'store',
+            adaptor: '@openfn/language-common@latest',
+            body: 'fn(s => s)',
+            project_credential_id: null,
+          },
+        },
+        triggers: {
+          webhook: { id: ids.webhook, type: 'webhook', enabled: true },
+        },
+        edges: {
+          'webhook->Fetch-Patients': {
+            id: ids.toFetch,
+            source_trigger_id: ids.webhook,
+            source_job_id: null,
+            target_job_id: ids.fetch,
+            condition_type: 'always',
+            condition_expression: null,
+            condition_label: null,
+            enabled: true,
+          },
+          'Fetch-Patients->store': {
+            id: ids.toStore,
+            source_job_id: ids.fetch,
+            source_trigger_id: null,
+            target_job_id: ids.store,
+            condition_type: 'on_job_success',
+            condition_expression: null,
+            condition_label: null,
+            enabled: true,
+          },
+        },
+      },
+    },
+  };
+  return { ids, state };
+}
+
+/** The legacy CLI's payload: the state's lists as arrays, merged with what the last pull held. */
+function legacyPayload(state: ReturnType<typeof projectState>['state'], pulled: PulledDocument) {
+  return {
+    ...state,
+    project_credentials: [],
+    workflows: Object.values(state.workflows).map((workflow) => {
+      const previous = pulled.workflows.find((item) => item.id === workflow.id);
+      return {
+        ...workflow,
+        project_id: pulled.id,
+        inserted_at: previous?.inserted_at,
+        updated_at: previous?.updated_at,
+        lock_version: previous?.lock_version,
+        jobs: Object.values(workflow.jobs),
+        triggers: Object.values(workflow.triggers),
+        edges: Object.values(workflow.edges),
+      };
+    }),
+  };
+}
+
+interface PulledDocument {
+  id: string;
+  workflows: { id: string; inserted_at: string; updated_at: string; lock_version: number }[];
+}
+
+describe("provisioning with OpenFn CLI's documents", () => {
+  it('accepts a keyed project state at /api/provision/ and answers in arrays', async () => {
+    const { state, ids } = projectState();
+    const posted = await call('POST', '/api/provision/', state);
+    expect(posted.status).toBe(201);
+    const [workflow] = posted.body.data.workflows;
+    expect(workflow).toMatchObject({ id: ids.workflow, name: 'Sample Workflow', lock_version: 1 });
+    expect(workflow.jobs.map((job: { name: string }) => job.name)).toEqual([
+      'Fetch Patients',
+      'store',
+    ]);
+    expect(workflow.jobs[0]).toMatchObject({
+      project_credential_id: null,
+      keychain_credential_id: null,
+    });
+    expect(workflow.edges[1]).toMatchObject({
+      condition_expression: null,
+      source_trigger_id: null,
+    });
+    expect(posted.body.data.description).toBeNull();
+
+    // The same state again, and the answer sent back: nothing new.
+    const snapshots = await snapshotCount(ids.project);
+    expect((await call('POST', '/api/provision/', state)).body.data).toEqual(posted.body.data);
+    const read = await call('GET', `/api/provision/${ids.project}/`);
+    expect(read.body.data).toEqual(posted.body.data);
+    expect((await call('POST', '/api/provision', read.body.data)).body.data).toEqual(
+      read.body.data,
+    );
+    expect(await snapshotCount(ids.project)).toBe(snapshots);
+  });
+
+  it('accepts the legacy payload merged with the pulled state (project_id, timestamps, lock_version)', async () => {
+    const { state, ids } = projectState();
+    const first = await call('POST', '/api/provision', state);
+    const payload = legacyPayload(state, first.body.data);
+    const snapshots = await snapshotCount(ids.project);
+    const again = await call('POST', '/api/provision/', payload);
+    expect(again.status).toBe(201);
+    expect(again.body.data).toEqual(first.body.data);
+    expect(await snapshotCount(ids.project)).toBe(snapshots);
+
+    // A change made in the spec then deployed: one new version.
+    const changed = structuredClone(payload);
+    changed.workflows[0]!.jobs[1]!.body = 'fn(s => ({ ...s, stored: true }))';
+    const deployed = await call('POST', '/api/provision/', changed);
+    expect(deployed.status).toBe(201);
+    expect(deployed.body.data.workflows[0].lock_version).toBe(2);
+    expect(await snapshotCount(ids.project)).toBe(snapshots + 1);
+
+    // The lock_version of an older pull is stale.
+    expect(
+      (
+        await call('POST', '/api/provision/', {
+          ...changed,
+          workflows: [{ ...changed.workflows[0], name: 'x' }],
+        })
+      ).status,
+    ).toBe(409);
+  });
+
+  it('names the errors of a keyed document by its keys', async () => {
+    const { state } = projectState();
+    // biome-ignore lint/suspicious/noExplicitAny: a deep edit of a test document
+    const broken = structuredClone(state) as Record<string, any>;
+    broken.workflows['Sample-Workflow'].jobs.store.adaptor = 'common';
+    broken.workflows['Sample-Workflow'].edges['Fetch-Patients->store'].condition_type = 'sometimes';
+    const malformed = await call('POST', '/api/provision', broken);
+    expect(malformed.status).toBe(400);
+    expect(Object.keys(malformed.body.errors)).toEqual([
+      'workflows.Sample-Workflow.edges.Fetch-Patients->store.condition_type',
+    ]);
+    broken.workflows['Sample-Workflow'].edges['Fetch-Patients->store'].condition_type = 'always';
+    const invalid = await call('POST', '/api/provision', broken);
+    expect(invalid.status).toBe(422);
+    expect(Object.keys(invalid.body.errors)).toEqual([
+      'workflows.Sample-Workflow.jobs.store.adaptor',
+    ]);
+    expect((await call('GET', `/api/provision/${state.id}`)).status).toBe(404);
+  });
+
+  it('refuses a workflow project_id of another project, naming the path', async () => {
+    const { state, ids } = projectState();
+    const payload = legacyPayload(state, { id: randomUUID(), workflows: [] });
+    const { status, body } = await call('POST', '/api/provision', payload);
+    expect(status).toBe(422);
+    expect(Object.keys(body.errors)).toEqual(['workflows[0].project_id']);
+    expect((await call('GET', `/api/provision/${ids.project}`)).status).toBe(404);
+  });
+
+  it('exports YAML keyed by names with their case, the same after a redeploy', async () => {
+    const { state, ids } = projectState();
+    await call('POST', '/api/provision', state);
+    const exported = await call('GET', `/api/provision/yaml?id=${ids.project}`);
+    expect(exported.status).toBe(200);
+    const spec = parseYaml(exported.body);
+    expect(Object.keys(spec.workflows)).toEqual(['Sample-Workflow']);
+    expect(Object.keys(spec.workflows['Sample-Workflow'].jobs)).toEqual([
+      'Fetch-Patients',
+      'store',
+    ]);
+    expect(Object.keys(spec.workflows['Sample-Workflow'].edges)).toEqual([
+      'webhook->Fetch-Patients',
+      'Fetch-Patients->store',
+    ]);
+    const pulled = await call('GET', `/api/provision/${ids.project}`);
+    await call('POST', '/api/provision', pulled.body.data);
+    expect((await call('GET', `/api/provision/yaml/?id=${ids.project}`)).body).toBe(exported.body);
+  });
+
+  it('refuses text PostgreSQL cannot store and prototype keys with 400, storing nothing', async () => {
+    const nul = projectState().state;
+    const withNul = await call('POST', '/api/provision', {
+      ...nul,
+      name: 'a\u0000b',
+      description: 'x\u0000',
+    });
+    expect(withNul.status).toBe(400);
+    expect(Object.keys(withNul.body.errors).sort()).toEqual(['description', 'name']);
+    expect((await call('GET', `/api/provision/${nul.id}`)).status).toBe(404);
+
+    const yaml = projectState().state;
+    const polluted = await call(
+      'POST',
+      '/api/provision',
+      `id: ${yaml.id}\nname: yaml-project\n__proto__:\n  requires_mfa: true\nworkflows: []\n`,
+      'application/yaml',
+    );
+    expect(polluted.status).toBe(400);
+    expect(Object.keys(polluted.body.errors)).toEqual(['__proto__']);
+    expect((await call('GET', `/api/provision/${yaml.id}`)).status).toBe(404);
+
+    const keyed = projectState().state;
+    const constructorKey = await call(
+      'POST',
+      '/api/provision',
+      `{"id":"${keyed.id}","name":"json-project","workflows":{"constructor":{"id":"${randomUUID()}","name":"c"}}}`,
+    );
+    expect(constructorKey.status).toBe(400);
+    expect(Object.keys(constructorKey.body.errors)).toEqual(['workflows.constructor']);
+    expect((await call('GET', `/api/provision/${keyed.id}`)).status).toBe(404);
+  });
+});
