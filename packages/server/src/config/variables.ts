@@ -209,7 +209,7 @@ export const variables = {
   QUEUE_RESULT_RETENTION_PERIOD_MINUTES: v(
     'Limits',
     '60',
-    'Minutes completed background jobs are kept in the job queue (not runs or history).',
+    'Accepted for compatibility; not implemented yet. Minutes completed background jobs are kept in the job queue (not runs or history).',
   ),
 
   // Webhooks
@@ -278,40 +278,80 @@ export const variables = {
   SMTP_PORT: v('Mail', '587', 'SMTP port.'),
 
   // Storage
-  STORAGE_BACKEND: v('Storage', 'local', 'Where exports are stored: `local` or `gcs`.'),
-  STORAGE_PATH: v('Storage', '.', 'Directory for the `local` storage backend.'),
+  STORAGE_BACKEND: v(
+    'Storage',
+    'local',
+    'Accepted for compatibility; not implemented yet. Where exports are stored: `local` or `gcs`.',
+  ),
+  STORAGE_PATH: v(
+    'Storage',
+    '.',
+    'Accepted for compatibility; not implemented yet. Directory for the `local` storage backend.',
+  ),
   GCS_BUCKET: v(
     'Storage',
     '',
-    'Google Cloud Storage bucket (required when `STORAGE_BACKEND=gcs`).',
+    'Accepted for compatibility; not implemented yet. Google Cloud Storage bucket (required when `STORAGE_BACKEND=gcs`).',
   ),
   GOOGLE_APPLICATION_CREDENTIALS_JSON: v(
     'Storage',
     '',
-    'Base64 of the service-account JSON key with access to the bucket (required when `STORAGE_BACKEND=gcs`).',
+    'Accepted for compatibility; not implemented yet. Base64 of the service-account JSON key with access to the bucket (required when `STORAGE_BACKEND=gcs`).',
   ),
 
   // GitHub
-  GITHUB_APP_ID: v('GitHub', '', 'The GitHub App ID.'),
+  GITHUB_APP_ID: v(
+    'GitHub',
+    '',
+    'Accepted for compatibility; not implemented yet. The GitHub App ID.',
+  ),
   GITHUB_APP_NAME: v(
     'GitHub',
     '',
-    'The GitHub App name as used in its public link (lower-case, spaces as hyphens).',
+    'Accepted for compatibility; not implemented yet. The GitHub App name as used in its public link (lower-case, spaces as hyphens).',
   ),
-  GITHUB_APP_CLIENT_ID: v('GitHub', '', 'The GitHub App client ID.'),
-  GITHUB_APP_CLIENT_SECRET: v('GitHub', '', 'The GitHub App client secret.'),
-  GITHUB_CERT: v('GitHub', '', 'The GitHub App private key, base64 encoded.'),
+  GITHUB_APP_CLIENT_ID: v(
+    'GitHub',
+    '',
+    'Accepted for compatibility; not implemented yet. The GitHub App client ID.',
+  ),
+  GITHUB_APP_CLIENT_SECRET: v(
+    'GitHub',
+    '',
+    'Accepted for compatibility; not implemented yet. The GitHub App client secret.',
+  ),
+  GITHUB_CERT: v(
+    'GitHub',
+    '',
+    'Accepted for compatibility; not implemented yet. The GitHub App private key, base64 encoded.',
+  ),
   REPO_CONNECTION_SIGNING_SECRET: v(
     'GitHub',
     '',
-    'Secret that signs the access tokens GitHub Actions use to call back; generate with `lightning gen-encryption-key`.',
+    'Accepted for compatibility; not implemented yet. Secret that signs the access tokens GitHub Actions use to call back; generate with `lightning gen-encryption-key`.',
   ),
 
   // OAuth credentials
-  GOOGLE_CLIENT_ID: v('OAuth', '', 'Google OAuth 2.0 client ID for Google credentials.'),
-  GOOGLE_CLIENT_SECRET: v('OAuth', '', 'Google OAuth 2.0 client secret.'),
-  SALESFORCE_CLIENT_ID: v('OAuth', '', 'Salesforce connected-app consumer key.'),
-  SALESFORCE_CLIENT_SECRET: v('OAuth', '', 'Salesforce connected-app consumer secret.'),
+  GOOGLE_CLIENT_ID: v(
+    'OAuth',
+    '',
+    'Accepted for compatibility; not implemented yet. Google OAuth 2.0 client ID for Google credentials.',
+  ),
+  GOOGLE_CLIENT_SECRET: v(
+    'OAuth',
+    '',
+    'Accepted for compatibility; not implemented yet. Google OAuth 2.0 client secret.',
+  ),
+  SALESFORCE_CLIENT_ID: v(
+    'OAuth',
+    '',
+    'Accepted for compatibility; not implemented yet. Salesforce connected-app consumer key.',
+  ),
+  SALESFORCE_CLIENT_SECRET: v(
+    'OAuth',
+    '',
+    'Accepted for compatibility; not implemented yet. Salesforce connected-app consumer secret.',
+  ),
   SCHEMAS_PATH: v(
     'Credentials',
     '(bundled schemas)',
@@ -322,7 +362,7 @@ export const variables = {
   ERLANG_NODE_DISCOVERY_VIA_POSTGRES_ENABLED: v(
     'Clustering',
     'false',
-    '`true` makes server nodes discover each other through PostgreSQL notifications (in addition to other strategies).',
+    'Accepted for compatibility; not implemented yet: nodes sharing a PostgreSQL database always find each other through its notifications, whatever this says.',
   ),
   ERLANG_NODE_DISCOVERY_VIA_POSTGRES_CHANNEL_NAME: v(
     'Clustering',
@@ -332,139 +372,175 @@ export const variables = {
   K8S_HEADLESS_SERVICE: v(
     'Clustering',
     '',
-    'Set automatically on Kubernetes (GKE); names the headless service of the node cluster. Informational here: nodes coordinate through PostgreSQL.',
+    'Accepted for compatibility; not implemented yet: set automatically on Kubernetes (GKE); nodes coordinate through PostgreSQL instead.',
   ),
 
   // Metrics
   PROMEX_ENABLED: v(
     'Metrics',
     'false',
-    '`true`/`yes` enables the Prometheus metrics endpoint `/metrics`.',
+    'Accepted for compatibility; not implemented yet. `true`/`yes` enables the Prometheus metrics endpoint `/metrics`.',
   ),
   PROMEX_METRICS_ENDPOINT_AUTHORIZATION_REQUIRED: v(
     'Metrics',
     'true',
-    'Whether `/metrics` requires a bearer token.',
+    'Accepted for compatibility; not implemented yet. Whether `/metrics` requires a bearer token.',
   ),
   PROMEX_METRICS_ENDPOINT_TOKEN: v(
     'Metrics',
     '(random)',
-    'Bearer token consumers of `/metrics` must send.',
+    'Accepted for compatibility; not implemented yet. Bearer token consumers of `/metrics` must send.',
   ),
   PROMEX_EXPENSIVE_METRICS_ENABLED: v(
     'Metrics',
     'false',
-    '`true`/`yes` enables metrics that are expensive to compute under load.',
+    'Accepted for compatibility; not implemented yet. `true`/`yes` enables metrics that are expensive to compute under load.',
   ),
   PROMEX_ENDPOINT_SCHEME: v(
     'Metrics',
     'https',
-    'Scheme used when connecting to the metrics endpoint.',
+    'Accepted for compatibility; not implemented yet. Scheme used when connecting to the metrics endpoint.',
   ),
-  PROMEX_DATASOURCE_ID: v('Metrics', '', 'Grafana datasource used when dashboards are uploaded.'),
-  PROMEX_GRAFANA_HOST: v('Metrics', '', 'Grafana instance that dashboards are uploaded to.'),
-  PROMEX_GRAFANA_USER: v('Metrics', '', 'Grafana user for dashboard upload.'),
-  PROMEX_GRAFANA_PASSWORD: v('Metrics', '', 'Grafana password for dashboard upload.'),
+  PROMEX_DATASOURCE_ID: v(
+    'Metrics',
+    '',
+    'Accepted for compatibility; not implemented yet. Grafana datasource used when dashboards are uploaded.',
+  ),
+  PROMEX_GRAFANA_HOST: v(
+    'Metrics',
+    '',
+    'Accepted for compatibility; not implemented yet. Grafana instance that dashboards are uploaded to.',
+  ),
+  PROMEX_GRAFANA_USER: v(
+    'Metrics',
+    '',
+    'Accepted for compatibility; not implemented yet. Grafana user for dashboard upload.',
+  ),
+  PROMEX_GRAFANA_PASSWORD: v(
+    'Metrics',
+    '',
+    'Accepted for compatibility; not implemented yet. Grafana password for dashboard upload.',
+  ),
   PROMEX_UPLOAD_GRAFANA_DASHBOARDS_ON_START: v(
     'Metrics',
     'false',
-    '`true`/`yes` uploads the initial dashboards to Grafana at start.',
+    'Accepted for compatibility; not implemented yet. `true`/`yes` uploads the initial dashboards to Grafana at start.',
   ),
   METRICS_RUN_PERFORMANCE_AGE_SECONDS: v(
     'Metrics',
     '300',
-    'The oldest a run can be to be included in run performance metrics.',
+    'Accepted for compatibility; not implemented yet. The oldest a run can be to be included in run performance metrics.',
   ),
   METRICS_RUN_QUEUE_AGE_SECONDS: v(
     'Metrics',
     '5',
-    'Polling period in seconds of the run queue metrics.',
+    'Accepted for compatibility; not implemented yet. Polling period in seconds of the run queue metrics.',
   ),
   METRICS_STALLED_RUN_THRESHOLD_SECONDS: v(
     'Metrics',
     '3600',
-    'Seconds a run must be `available` before it counts as stalled.',
+    'Accepted for compatibility; not implemented yet. Seconds a run must be `available` before it counts as stalled.',
   ),
   METRICS_UNCLAIMED_RUN_THRESHOLD_SECONDS: v(
     'Metrics',
     '10',
-    'Seconds a run must be `available` before it counts towards an impeded project.',
+    'Accepted for compatibility; not implemented yet. Seconds a run must be `available` before it counts towards an impeded project.',
   ),
-  UI_METRICS_ENABLED: v('Metrics', 'false', 'Server-side tracking of some UI metrics.'),
-  SENTRY_DSN: v('Metrics', '', 'Sentry DSN for error monitoring.'),
+  UI_METRICS_ENABLED: v(
+    'Metrics',
+    'false',
+    'Accepted for compatibility; not implemented yet. Server-side tracking of some UI metrics.',
+  ),
+  SENTRY_DSN: v(
+    'Metrics',
+    '',
+    'Accepted for compatibility; not implemented yet. Sentry DSN for error monitoring.',
+  ),
 
   // Usage tracking
-  USAGE_TRACKING_ENABLED: v('Usage tracking', 'true', 'Submit anonymised usage data.'),
+  USAGE_TRACKING_ENABLED: v(
+    'Usage tracking',
+    'true',
+    'Accepted for compatibility; not implemented yet. Submit anonymised usage data.',
+  ),
   USAGE_TRACKER_HOST: v(
     'Usage tracking',
     'https://impact.openfn.org',
-    'Host that receives usage tracking submissions.',
+    'Accepted for compatibility; not implemented yet. Host that receives usage tracking submissions.',
   ),
   USAGE_TRACKING_DAILY_BATCH_SIZE: v(
     'Usage tracking',
     '10',
-    'Days reported on by each run of the daily report job.',
+    'Accepted for compatibility; not implemented yet. Days reported on by each run of the daily report job.',
   ),
   USAGE_TRACKING_RESUBMISSION_BATCH_SIZE: v(
     'Usage tracking',
     '10',
-    'Failed reports resubmitted per resubmission run.',
+    'Accepted for compatibility; not implemented yet. Failed reports resubmitted per resubmission run.',
   ),
   USAGE_TRACKING_RUN_CHUNK_SIZE: v(
     'Usage tracking',
     '100',
-    'Runs streamed from the database per batch while building a report.',
+    'Accepted for compatibility; not implemented yet. Runs streamed from the database per batch while building a report.',
   ),
   USAGE_TRACKING_UUIDS: v(
     'Usage tracking',
     'hashed_only',
-    '`hashed_only` or `cleartext`: whether submissions include cleartext UUIDs.',
+    'Accepted for compatibility; not implemented yet. `hashed_only` or `cleartext`: whether submissions include cleartext UUIDs.',
   ),
 
   // AI assistant
   AI_ASSISTANT_API_KEY: v(
     'AI assistant',
     '',
-    'API key for the AI assistant (currently an Anthropic key).',
+    'Accepted for compatibility; not implemented yet. API key for the AI assistant (currently an Anthropic key).',
   ),
-  APOLLO_ENDPOINT: v('AI assistant', '', 'Endpoint of the OpenFn Apollo AI service.'),
+  APOLLO_ENDPOINT: v(
+    'AI assistant',
+    '',
+    'Accepted for compatibility; not implemented yet. Endpoint of the OpenFn Apollo AI service.',
+  ),
 
   // Kafka
   KAFKA_TRIGGERS_ENABLED: v(
     'Kafka',
     'no',
-    '`yes` enables Kafka triggers and their consumer groups.',
+    'Accepted for compatibility; not implemented yet. `yes` enables Kafka triggers and their consumer groups.',
   ),
   KAFKA_NUMBER_OF_CONSUMERS: v(
     'Kafka',
     '1',
-    'Consumers in each trigger’s consumer group (ideally one per partition).',
+    'Accepted for compatibility; not implemented yet. Consumers in each trigger’s consumer group (ideally one per partition).',
   ),
   KAFKA_NUMBER_OF_MESSAGES_PER_SECOND: v(
     'Kafka',
     '1',
-    'Rate limit of forwarded messages; at least 0.1, applied over 10-second windows (rounded down).',
+    'Accepted for compatibility; not implemented yet. Rate limit of forwarded messages; at least 0.1, applied over 10-second windows (rounded down).',
   ),
-  KAFKA_NUMBER_OF_PROCESSORS: v('Kafka', '1', 'Processors downstream of each consumer.'),
+  KAFKA_NUMBER_OF_PROCESSORS: v(
+    'Kafka',
+    '1',
+    'Accepted for compatibility; not implemented yet. Processors downstream of each consumer.',
+  ),
   KAFKA_DUPLICATE_TRACKING_RETENTION_SECONDS: v(
     'Kafka',
     '3600',
-    'How long topic/partition/offset records used for de-duplication are kept.',
+    'Accepted for compatibility; not implemented yet. How long topic/partition/offset records used for de-duplication are kept.',
   ),
   KAFKA_NOTIFICATION_EMBARGO_SECONDS: v(
     'Kafka',
     '3600',
-    'Minimum seconds between two failure emails about the same trigger.',
+    'Accepted for compatibility; not implemented yet. Minimum seconds between two failure emails about the same trigger.',
   ),
   KAFKA_ALTERNATE_STORAGE_ENABLED: v(
     'Kafka',
     'false',
-    'Write messages that fail to be persisted to `KAFKA_ALTERNATE_STORAGE_PATH`.',
+    'Accepted for compatibility; not implemented yet. Write messages that fail to be persisted to `KAFKA_ALTERNATE_STORAGE_PATH`.',
   ),
   KAFKA_ALTERNATE_STORAGE_PATH: v(
     'Kafka',
     '',
-    'Existing, writable directory for failed messages (required when alternate storage is enabled). Not encrypted.',
+    'Accepted for compatibility; not implemented yet. Existing, writable directory for failed messages (required when alternate storage is enabled). Not encrypted.',
   ),
 } as const satisfies Record<string, VariableDoc>;
 
