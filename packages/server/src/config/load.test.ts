@@ -202,4 +202,36 @@ describe('loadConfig', () => {
         .publicUrl,
     ).toBe('https://demo.openfn.org');
   });
+
+  it('reads ORIGINS, CORS_ORIGIN and TRUSTED_PROXIES, and names each malformed entry', () => {
+    const { config } = loadConfig({
+      ORIGINS: 'https://app.example.org:8443, //*.example.net',
+      TRUSTED_PROXIES: '10.0.0.0/8, ::1, loopback',
+    });
+    expect(config.http.origins).toEqual([
+      { scheme: 'https', host: 'app.example.org', port: '8443' },
+      { scheme: undefined, host: '*.example.net', port: undefined },
+    ]);
+    expect(config.http.trustedProxies).toEqual(['10.0.0.0/8', '::1', 'loopback']);
+    expect(loadConfig({}).config.http.origins).toBeUndefined();
+    const problems = problemsOf({
+      ORIGINS: 'app.example.org',
+      CORS_ORIGIN: 'https://app.example.org/path',
+      TRUSTED_PROXIES: '10.0.0.0/33',
+    });
+    expect(problems).toHaveLength(3);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^ORIGINS must be a comma-separated list of origins .*\(got "app\.example\.org"\)/,
+        ),
+        expect.stringMatching(
+          /^CORS_ORIGIN must be \* or a comma-separated list of origins .*\(got "https:\/\/app\.example\.org\/path"\)/,
+        ),
+        expect.stringMatching(
+          /^TRUSTED_PROXIES must be a comma-separated list of proxy addresses .*\(got "10\.0\.0\.0\/33"\)/,
+        ),
+      ]),
+    );
+  });
 });
