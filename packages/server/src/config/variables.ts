@@ -166,7 +166,7 @@ export const variables = {
   RUN_GRACE_PERIOD_SECONDS: v(
     'Limits',
     '10',
-    'How long after the run timeout the server waits for a worker to report before marking the run `lost`.',
+    'How long after the run timeout the server waits for a worker to report before marking the run `lost`; a run whose worker sent one of its events within that time (give or take 5 s) is not marked lost, and a lost run whose worker reports later gets its real outcome.',
   ),
   WORKER_LIGHTNING_SERVICE_URL: v(
     'Workers',

@@ -12,6 +12,7 @@ import { appendLogs } from './logs.js';
 import { markLostRuns } from './lost-runs.js';
 import { buildRunPlan } from './plan.js';
 import { completeRun, startRun } from './run-lifecycle.js';
+import { getRun } from './show.js';
 import { completeStep, startStep } from './steps.js';
 import { createWorkflowFixture, enqueueRun, type WorkflowFixture } from './test-fixtures.js';
 import { microsToIso } from './timestamps.js';
@@ -395,6 +396,7 @@ describe('markLostRuns', () => {
     const [stored] = await db.select().from(schema.runs).where(eq(schema.runs.id, run.runId));
     expect(stored).toMatchObject({ state: 'success', errorType: null });
     expect(stored!.lostAt).not.toBeNull();
+    expect((await getRun(db, run.runId))?.lost_at).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
     const [step] = await db.select().from(schema.steps).where(eq(schema.steps.id, stepId));
     expect(step).toMatchObject({ exitReason: 'success' });
     const lines = await db

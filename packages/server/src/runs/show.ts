@@ -42,6 +42,11 @@ export type RunView = {
   claimed_at: string | null;
   started_at: string | null;
   finished_at: string | null;
+  /**
+   * When the lost-run sweep had marked the run `lost`, if its worker then reported its real
+   * outcome (a late-event correction); null otherwise.
+   */
+  lost_at: string | null;
   inserted_at: string;
   duration_ms: number | null;
   steps: StepView[];
@@ -56,6 +61,7 @@ export async function getRun(db: Database, id: string): Promise<RunView | null> 
                r.created_by_id, r.dataclip_id, r.worker_name, r.options,
                ${isoTime('r.claimed_at')} AS claimed_at, ${isoTime('r.started_at')} AS started_at,
                ${isoTime('r.finished_at')} AS finished_at, ${isoTime('r.inserted_at')} AS inserted_at,
+               ${isoTime('r.lost_at')} AS lost_at,
                ${durationMs('r.started_at', 'r.finished_at')} AS duration_ms,
                ws.jobs AS snapshot_jobs
         FROM runs r
