@@ -6,7 +6,20 @@ export {
   type OpenOptions,
   openDatabase,
 } from './connect.js';
+export {
+  type DatabaseErrorSummary,
+  isDatabaseError,
+  isRefusedValueError,
+  sqlState,
+  summarizeDatabaseError,
+} from './error-summary.js';
 export { MIGRATIONS_FOLDER, migrateDatabase } from './migrate.js';
 export { executeCount, queryRows } from './raw.js';
 export * as schema from './schema.js';
+export {
+  findUnstorableJson,
+  MAX_JSON_DEPTH,
+  type UnstorableJson,
+  unstorableTextProblem,
+} from './storable-json.js';
 export { isTransientDatabaseError } from './transient.js';

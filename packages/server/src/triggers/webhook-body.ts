@@ -5,11 +5,14 @@
 //
 // Then the body is parsed for its content type, as Lightning's endpoint parsers do: JSON (a
 // non-object value lands under `_json`), URL-encoded forms; an empty body is `{}`. Anything else,
-// or a body that does not parse, is 415.
+// or a body that does not parse, is 415. A body that parses but cannot be stored as it is — a NUL
+// character or a lone surrogate in a key or string, nesting past MAX_JSON_DEPTH — is 400 naming
+// the field: refused rather than altered, since a job must see what was sent or nothing.
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../http/errors.js';
+import { findUnstorableJson } from '../db/index.js';
+import { HttpError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../http/errors.js';
 
 /** MAX_DATACLIP_SIZE_MB in bytes: Lightning counts decimal megabytes. */
 export const maxBodyBytes = (maxDataclipSizeMb: number) => maxDataclipSizeMb * 1_000_000;
@@ -100,8 +103,30 @@ export async function readDecodedBody(
   }
 }
 
-/** The parsed body for the dataclip, or 415 when it cannot be parsed for its content type. */
+/**
+ * 400 naming the first field of a parsed request part (`body`, `query`, `path`) that jsonb cannot
+ * hold as it is.
+ */
+export function checkStorable(value: unknown, root: string): void {
+  const found = findUnstorableJson(value, root);
+  if (found) {
+    throw new HttpError(400, `The request cannot be stored: ${found.path} ${found.problem}`, {
+      field: found.path,
+    });
+  }
+}
+
+/**
+ * The parsed body for the dataclip: 415 when it cannot be parsed for its content type, 400 when
+ * it parses but cannot be stored as it is.
+ */
 export function parseWebhookBody(raw: Buffer, contentType: string | undefined): unknown {
+  const body = parseForType(raw, contentType);
+  checkStorable(body, 'body');
+  return body;
+}
+
+function parseForType(raw: Buffer, contentType: string | undefined): unknown {
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
   if (raw.length === 0) return {};
   if (mediaType === 'application/json' || mediaType.endsWith('+json')) {

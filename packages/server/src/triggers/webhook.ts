@@ -27,7 +27,12 @@ import type { createWorkOrder } from '../runs/index.js';
 import type { Vault } from '../vault/index.js';
 import { findWebhookTarget } from '../workflows/index.js';
 import { checkWebhookAuth } from './webhook-auth.js';
-import { checkDeclaredLength, parseWebhookBody, readDecodedBody } from './webhook-body.js';
+import {
+  checkDeclaredLength,
+  checkStorable,
+  parseWebhookBody,
+  readDecodedBody,
+} from './webhook-body.js';
 import { replyForOutcome, watchRunCompletion } from './webhook-reply.js';
 import {
   type RetryClock,
@@ -108,6 +113,8 @@ async function ingest(
   checkDeclaredLength(request.raw, deps.maxBodyBytes);
   const path = (request.params as { '*': string })['*'] ?? '';
   const segment = path.split('/')[0] ?? '';
+  // No trigger id or custom path holds a NUL (and PostgreSQL text cannot even be compared with one).
+  if (segment.includes('\u0000')) throw new NotFoundError('Webhook not found');
   const target = await retrying(deps, () => findWebhookTarget(deps.db, segment));
   if (!target) throw new NotFoundError('Webhook not found');
 
@@ -121,10 +128,13 @@ async function ingest(
   if (!target.trigger.enabled) return reply.status(403).send(DISABLED_BODY);
 
   const body = await readWebhookBody(stream, deps.maxBodyBytes, request.headers);
+  const query = { ...(request.query as Record<string, unknown>) };
+  checkStorable(query, 'query');
+  checkStorable(path, 'path');
   const metadata: HttpRequestMetadata = {
     method: request.method,
     path: ['i', ...path.split('/').filter(Boolean)],
-    query_params: { ...(request.query as Record<string, unknown>) },
+    query_params: query,
     headers: Object.fromEntries(
       Object.entries(request.headers).filter(([name]) => !SECRET_HEADERS.has(name)),
     ),
@@ -197,15 +207,15 @@ async function retrying<T>(deps: WebhookDependencies, operation: () => Promise<T
       clock: deps.clock,
       onRetry: (attempt, error, delayMs) =>
         deps.logger.warn(
-          { attempt, delayMs, err: (error as Error)?.message },
+          { attempt, delayMs, err: error },
           'webhook: transient database error, retrying',
         ),
     });
   } catch (error) {
     if (!(error instanceof RetryExhaustedError)) throw error;
     deps.logger.error(
-      { attempts: error.attempts, elapsedMs: Math.round(error.elapsedMs) },
-      `webhook: database unavailable, giving up: ${(error.cause as Error)?.message}`,
+      { attempts: error.attempts, elapsedMs: Math.round(error.elapsedMs), err: error.cause },
+      'webhook: database unavailable, giving up',
     );
     throw new ServiceUnavailableError(
       'Unable to process request due to temporary database issues. Please try again later.',
