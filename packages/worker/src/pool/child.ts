@@ -4,7 +4,9 @@
 //
 // Everything the job could tamper with is captured before the first run: the IPC `send`, the real
 // `exit`, and a snapshot of the host realm's intrinsics that is checked after each run, so a child
-// whose shared objects were changed is retired instead of serving the next run.
+// whose shared objects were changed is retired instead of serving the next run. After each run it
+// also proves it is quiescent (`idle`): nothing the run started still runs. The pool binds a child
+// to one project, so module state that survives a run only ever meets runs of the same project.
 
 import path from 'node:path';
 import process from 'node:process';
@@ -21,6 +23,10 @@ type ExecutePlan = (
 
 const send = process.send?.bind(process);
 const reallyExit = process.exit.bind(process);
+// Captured before any job runs: the quiescence check after each run must not be fooled by a job
+// that reached `process` or replaced a global.
+const activeResources = process.getActiveResourcesInfo.bind(process);
+const nextTurn = setImmediate;
 if (!send) {
   process.stderr.write('pool child: must be started by the pool with an IPC channel\n');
   reallyExit(2);
@@ -104,6 +110,8 @@ const snapshot = () => snapshotIntrinsics([['console', hostConsole]]);
 // what an adaptor's own module code sets up (undici registers a global dispatcher) is not the
 // job's doing.
 let checkIntrinsics: () => boolean = () => true;
+// The same for what keeps the event loop alive (the IPC channel, stderr): the child's own.
+let resourceBaseline = countResources();
 
 process.on('message', (raw: ParentMessage) => {
   if (raw.type === 'credential') {
@@ -132,7 +140,10 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<vo
       (Array.isArray(plan.jobs) ? plan.jobs : []).map((job) => job.adaptor),
       adaptorsDir,
     );
-    if (hasImported) checkIntrinsics = snapshot();
+    if (hasImported) {
+      checkIntrinsics = snapshot();
+      resourceBaseline = countResources();
+    }
     result = await executePlan(plan, input, {
       adaptorsDir,
       timeoutMs,
@@ -149,7 +160,32 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<vo
   const isTainted = !checkIntrinsics();
   if (isTainted) checkIntrinsics = snapshot();
   currentRunId = null;
-  post({ type: 'done', runId, result, isTainted });
+  // The result goes first: the run is over whatever it left behind. Then, once the `done` is
+  // written and the event loop has turned (an endless `await null` loop never lets it, and the
+  // parent's grace then ends this child), report what is still running that was not before.
+  post({ type: 'done', runId, result, isTainted }, () => {
+    nextTurn(() => post({ type: 'idle', runId, leftovers: leftoverResources() }));
+  });
+}
+
+function countResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const type of activeResources()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * Timers, sockets, handles and requests that keep the event loop alive beyond the baseline: work
+ * the run left behind (a `setInterval`, an open connection, a pending lookup or file read). Unref'd
+ * ones are not counted (adaptors' idle keep-alive sockets are unref'd): see the README.
+ */
+function leftoverResources(): string[] {
+  const leftovers: string[] = [];
+  for (const [type, count] of countResources()) {
+    const extra = count - (resourceBaseline.get(type) ?? 0);
+    if (extra > 0) leftovers.push(`${type} × ${extra}`);
+  }
+  return leftovers;
 }
 
 const frozenAdaptors = new Set<string>();
@@ -159,7 +195,8 @@ const frozenAdaptors = new Set<string>();
  * something on an exported function (`fn.trap = ...`, or replace a method of an exported object)
  * for the next run to trip over. Import each adaptor the plan names, as the runtime will (same
  * URL, so the same module instance), and freeze its exports and their prototypes first.
- * Deeper module state stays reachable: that residual risk is why children are also recycled.
+ * Deeper module state stays reachable by later runs of the same project only (the pool binds a
+ * child to one project; see the README for why that is enough).
  */
 async function freezeAdaptorExports(specs: string[], adaptorsDir: string): Promise<boolean> {
   const { adaptorEntry, adaptorPath } = runtime;
@@ -198,5 +235,6 @@ function freezeExport(value: unknown): void {
 const [preloadDir, ...preloadSpecs] = process.argv.slice(3);
 if (preloadDir && preloadSpecs.length > 0) await freezeAdaptorExports(preloadSpecs, preloadDir);
 checkIntrinsics = snapshot();
+resourceBaseline = countResources();
 
 post({ type: 'ready', rss: process.memoryUsage.rss() });

@@ -33,10 +33,15 @@ export type ChildMessage =
   | { type: 'credential'; runId: string; requestId: number; id: string }
   /** `isTainted`: the run changed something shared (a host intrinsic), so retire this child. */
   | { type: 'done'; runId: string; result: RunResult; isTainted: boolean }
+  /**
+   * After `done`, once the event loop has turned: what the run left running (timers, sockets,
+   * handles, requests beyond the child's own when it was ready). Empty: the child may serve again.
+   */
+  | { type: 'idle'; runId: string; leftovers: string[] }
   /** Something killed the run from inside: uncaught exception, unhandled rejection, exit(). */
   | { type: 'fatal'; runId: string | null; message: string };
 
-const childTypes = new Set(['ready', 'event', 'credential', 'done', 'fatal']);
+const childTypes = new Set(['ready', 'event', 'credential', 'done', 'idle', 'fatal']);
 
 export function isChildMessage(value: unknown): value is ChildMessage {
   if (typeof value !== 'object' || value === null) return false;

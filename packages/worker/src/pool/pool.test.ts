@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -104,13 +104,30 @@ describe('a run in the warm pool', () => {
   });
 
   it('queues runs while every child is busy', async () => {
-    const slow = jobPlan('fn(s => new Promise(resolve => setTimeout(() => resolve(s), 300)))');
-    const runs = Array.from({ length: 5 }, () => pool.run(slow, { data: {} }));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(pool.stats()).toMatchObject({ busy: 2, queued: 3 });
-    const results = await Promise.all(runs);
-    expect(results.map((r) => r.reason)).toEqual(Array(5).fill('success'));
-  });
+    // Each run waits for an answer the test holds back until all five are in the pool.
+    const held: ServerResponse[] = [];
+    const server: Server = createServer((_req, res) => {
+      held.push(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const slow = jobPlan(`http.get('http://127.0.0.1:${port}/')`, { run_timeout_ms: 60_000 });
+      const runs = Array.from({ length: 5 }, () => pool.run(slow, { data: {} }));
+      await expect
+        .poll(() => pool.stats(), { timeout: 60_000 })
+        .toMatchObject({ busy: 2, queued: 3 });
+      expect(held.length).toBeLessThanOrEqual(2);
+      const release = setInterval(() => {
+        for (const res of held.splice(0)) res.end('ok');
+      }, 20);
+      const results = await Promise.all(runs).finally(() => clearInterval(release));
+      expect(results.map((r) => r.reason)).toEqual(Array(5).fill('success'));
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }, 120_000);
 
   it('ends exception/AutoinstallError when an adaptor cannot be installed', async () => {
     const recorder = recordEvents();
@@ -230,8 +247,8 @@ describe('limits', () => {
     expectWellFormed(recorder.events);
   });
 
-  it('keeps its size after kills and crashes', async () => {
-    await expect.poll(() => pool.stats().children).toBe(2);
+  it('keeps its size after kills and crashes (two children and a spare while in use)', async () => {
+    await expect.poll(() => pool.stats().children).toBe(3);
   });
 });
 
@@ -348,15 +365,17 @@ describe('the child process sandbox (fake runtime, host powers handed to the job
       maxRunsPerChild: 100,
       installAdaptor: async () => {},
     });
+    // One project, so that its runs may share a child.
+    const plan = (body: string) => ({ ...jobPlan(body), project_id: 'project-import' });
     const pid = async () =>
-      (await pool.run(jobPlan('host.pid()'), { data: {} })).final_state as unknown as number;
+      (await pool.run(plan('host.pid()'), { data: {} })).final_state as unknown as number;
     try {
       const first = await pid();
-      const failed = await pool.run(jobPlan("throw new Error('no')"), { data: {} });
+      const failed = await pool.run(plan("throw new Error('no')"), { data: {} });
       expect(failed).toMatchObject({ reason: 'fail', error_type: 'JobError' });
       expect(await pid()).toBe(first);
       const unloadable = await pool.run(
-        jobPlan("const e = new Error('half-installed'); e.name = 'ImportError'; throw e"),
+        plan("const e = new Error('half-installed'); e.name = 'ImportError'; throw e"),
         { data: {} },
       );
       expect(unloadable).toMatchObject({ reason: 'crash', error_type: 'ImportError' });
@@ -471,6 +490,66 @@ describe('the child process sandbox (fake runtime, host powers handed to the job
     } finally {
       await unfrozen.close();
     }
+  });
+
+  describe('runs of one project after another, and of another project', () => {
+    // Runs one after another, so that any of them could land in a child an earlier run used.
+    // Two slots (and a spare): room for two projects' children side by side.
+    let shared: Pool;
+    beforeAll(async () => {
+      shared = createPool({
+        size: 2,
+        adaptorsDir: ADAPTORS_DIR,
+        runtimeModule: FAKE_RUNTIME,
+        installAdaptor: async () => {},
+      });
+      await shared.ready;
+    });
+    afterAll(async () => {
+      await shared?.close();
+    });
+    const inProject = (project: string, body: string) => ({
+      ...jobPlan(body),
+      project_id: project,
+    });
+    const pidIn = async (project: string) => {
+      const result = await shared.run(inProject(project, 'host.pid()'), { data: {} });
+      expect(result.reason).toBe('success');
+      return result.final_state as unknown as number;
+    };
+
+    it('a clean run leaves its child to the next run of its project, never to another project', async () => {
+      const first = await pidIn('project-a');
+      expect(await pidIn('project-a')).toBe(first);
+      expect(await pidIn('project-b')).not.toBe(first);
+      expect(await pidIn('project-a')).toBe(first);
+    });
+
+    it('a plan without a project id shares a child only with runs of the same plan id', async () => {
+      const plan = jobPlan('host.pid()');
+      const first = (await shared.run(plan, {})).final_state;
+      expect((await shared.run(plan, {})).final_state).toBe(first);
+      expect((await shared.run(jobPlan('host.pid()'), {})).final_state).not.toBe(first);
+    });
+
+    it('a run that leaves a timer running ends normally, and its child serves no one after it', async () => {
+      const left = await shared.run(
+        inProject('project-c', '[host.leaveTimer(), host.pid()][1]'),
+        {},
+      );
+      expect(left).toMatchObject({ reason: 'success' });
+      expect(await pidIn('project-c')).not.toBe(left.final_state);
+    });
+
+    it('a run that leaves an endless microtask loop ends normally; its child is killed and the next runs do not notice', async () => {
+      const left = await shared.run(
+        inProject('project-d', '(async () => { for (;;) await null })(); host.pid()'),
+        {},
+      );
+      expect(left).toMatchObject({ reason: 'success' });
+      expect(await pidIn('project-e')).not.toBe(left.final_state);
+      expect(await pidIn('project-d')).not.toBe(left.final_state);
+    });
   });
 
   it('ends queued and running runs when closed', async () => {

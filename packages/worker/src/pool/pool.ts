@@ -9,6 +9,10 @@
 // a heap limit per child plus resident-memory polling (OOMError, since ArrayBuffers are not heap),
 // and the child's exit (crash). After any kill or crash the child is replaced and the run's event
 // stream is closed by the pool (run-stream.ts).
+//
+// Isolation between runs (README): a child is bound to the project of its first run and serves
+// only that project's runs, and after each run it must prove that nothing the run started still
+// runs (`idle`) before it may serve again; otherwise it is killed.
 
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -53,6 +57,17 @@ export interface PoolOptions {
   /** Extra entries for every run:start `versions`, e.g. `{ worker: '0.1.0' }`. */
   versions?: Record<string, string>;
   /**
+   * Warm children bound to no project, kept beyond the ones serving projects while the pool is in
+   * use, so that a run of a project with no idle child of its own starts at once. Default 1.
+   */
+  spares?: number;
+  /**
+   * How long a child may take, after its run's `done`, to report that nothing of the run still
+   * runs (normally well under a millisecond). Silent past it (an endless microtask loop starves
+   * its event loop): killed and replaced. Default 2000.
+   */
+  quiesceGraceMs?: number;
+  /**
    * Also give the runtime the run's time limit, so its vm timeout stops a synchronous loop and
    * the child survives (the kill then follows after a grace). Off by default: Node starts a
    * watchdog thread for every timed vm call, ~0.37 ms of CPU per run (+~20 % per run here).
@@ -90,6 +105,8 @@ const oomPattern = /heap out of memory|Reached heap limit|Allocation failed/i;
 
 interface ActiveRun {
   id: string;
+  /** Which children may take it: see `bindingOf`. */
+  binding: string;
   plan: ExecutionPlan;
   input: State;
   options: PoolRunOptions;
@@ -110,7 +127,16 @@ interface ActiveRun {
 interface Slot {
   child: ChildProcess;
   heapLimitMb: number;
-  state: 'starting' | 'idle' | 'busy' | 'retiring';
+  /**
+   * `draining`: its run has ended, and the pool waits for the child's `idle` (nothing of the run
+   * still runs) before it serves again.
+   */
+  state: 'starting' | 'idle' | 'busy' | 'draining' | 'retiring';
+  /** The binding (project) of its first run; null until then. It serves no other. */
+  binding: string | null;
+  /** The run whose `idle` is awaited, and the grace timer. */
+  drainingRunId: string | null;
+  drainTimer?: NodeJS.Timeout;
   idleRss: number;
   runs: number;
   run: ActiveRun | null;
@@ -146,6 +172,13 @@ export function createPool(options: PoolOptions): Pool {
   }
   const warmTarget = Math.min(options.size, options.warm ?? options.size);
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  if (options.spares !== undefined && (!Number.isInteger(options.spares) || options.spares < 0)) {
+    throw new Error(`Pool spares must be a non-negative integer (got ${options.spares})`);
+  }
+  const spares = options.spares ?? 1;
+  const quiesceGraceMs = options.quiesceGraceMs ?? 2000;
+  // When a run last arrived: spares are kept while the pool is in use, not while it idles.
+  let lastRunAt = Number.NEGATIVE_INFINITY;
   let trimTimer: NodeJS.Timeout | undefined;
   const installer = createInstaller(options);
   // Node's permission model only grants a folder that exists when the child starts; the parent
@@ -179,40 +212,87 @@ export function createPool(options: PoolOptions): Pool {
     return slots.filter((slot) => slot.state !== 'retiring');
   }
 
-  /** Children wanted now: the warm ones, or as many as runs need, never more than `size`. */
-  function wantedChildren(): number {
-    const busy = slots.filter((slot) => slot.state === 'busy').length;
-    return Math.min(options.size, Math.max(warmTarget, busy + queue.length));
+  function countState(state: Slot['state']): number {
+    return slots.filter((slot) => slot.state === state).length;
+  }
+
+  /** In use: runs are running, waiting or draining, or one arrived within `idleTimeoutMs`. */
+  function isActive(): boolean {
+    return (
+      queue.length > 0 ||
+      slots.some((slot) => slot.state === 'busy' || slot.state === 'draining') ||
+      Date.now() - lastRunAt < idleTimeoutMs
+    );
+  }
+
+  /**
+   * Children wanted now: the warm ones, or as many as runs need (never more than `size` serve
+   * runs at once), plus the spares while the pool is in use.
+   */
+  function targetChildren(): number {
+    const busy = countState('busy');
+    const serving = Math.min(options.size, Math.max(warmTarget, busy + queue.length));
+    return serving + (isActive() ? spares : 0);
   }
 
   function replenish(): void {
     if (isClosed) return;
-    while (liveSlots().length < wantedChildren()) startChild(preferredHeapMb);
+    while (liveSlots().length < targetChildren()) startChild(preferredHeapMb);
+    // Keep the spares: if every child is bound and the pool is full, the least recently used
+    // idle child of a project no waiting run needs makes way (its retirement starts a fresh one).
+    const unbound = slots.filter(
+      (slot) => slot.binding === null && (slot.state === 'idle' || slot.state === 'starting'),
+    ).length;
+    if (isActive() && unbound < spares) {
+      const stale = leastRecentlyUsed(
+        slots.filter(
+          (slot) =>
+            slot.state === 'idle' &&
+            slot.binding !== null &&
+            !queue.some((run) => run.binding === slot.binding),
+        ),
+      );
+      if (stale) {
+        retire(stale);
+        return;
+      }
+    }
     scheduleTrim();
   }
 
-  /** Retire children above the warm count once they have been idle for `idleTimeoutMs`. */
+  /**
+   * Retire children above the target (spares once the pool idles, children grown above `warm`)
+   * once they have been idle for `idleTimeoutMs`; bound children first, so that what stays warm
+   * can serve any project.
+   */
   function scheduleTrim(): void {
-    if (trimTimer || isClosed || warmTarget >= options.size) return;
+    if (trimTimer || isClosed || liveSlots().length <= warmTarget) return;
     trimTimer = setTimeout(
       () => {
         trimTimer = undefined;
         if (isClosed) return;
         const now = Date.now();
-        let surplus = liveSlots().length - wantedChildren();
-        for (const slot of [...slots]) {
+        let surplus = liveSlots().length - targetChildren();
+        const candidates = slots
+          .filter((slot) => slot.state === 'idle' && now - slot.idleSince >= idleTimeoutMs)
+          .sort((a, b) => Number(a.binding === null) - Number(b.binding === null));
+        for (const slot of candidates) {
           if (surplus <= 0) break;
-          if (slot.state === 'idle' && now - slot.idleSince >= idleTimeoutMs) {
-            slot.state = 'retiring';
-            slot.child.kill('SIGKILL');
-            surplus--;
-          }
+          stopChild(slot);
+          surplus--;
         }
-        if (liveSlots().length > warmTarget) scheduleTrim();
+        scheduleTrim();
       },
       Math.max(10, Math.min(idleTimeoutMs, 5_000)),
     );
     trimTimer.unref();
+  }
+
+  /** Stop a child without replacing it here (its exit does, if the pool still wants one). */
+  function stopChild(slot: Slot): void {
+    clearTimeout(slot.drainTimer);
+    slot.state = 'retiring';
+    slot.child.kill('SIGKILL');
   }
 
   function startChild(heapLimitMb: number): void {
@@ -228,6 +308,8 @@ export function createPool(options: PoolOptions): Pool {
       child,
       heapLimitMb,
       state: 'starting',
+      binding: null,
+      drainingRunId: null,
       idleRss: 0,
       runs: 0,
       run: null,
@@ -273,6 +355,10 @@ export function createPool(options: PoolOptions): Pool {
       dispatch();
       return;
     }
+    if (message.type === 'idle') {
+      onIdle(slot, message);
+      return;
+    }
     if (message.type === 'fatal') {
       slot.fatalMessage = String(message.message).slice(0, 1000);
       // The child exits by itself; end its run now rather than on its exit. A child that dies
@@ -298,6 +384,7 @@ export function createPool(options: PoolOptions): Pool {
   function onChildExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
     slots.splice(slots.indexOf(slot), 1);
     const wasStarting = slot.state === 'starting';
+    clearTimeout(slot.drainTimer);
     slot.state = 'retiring';
     const run = slot.run;
     slot.run = null;
@@ -358,9 +445,9 @@ export function createPool(options: PoolOptions): Pool {
   function dispatch(): void {
     if (isClosed) return;
     for (let i = 0; i < queue.length; ) {
-      if (!slots.some((s) => s.state === 'idle')) break;
+      if (countState('busy') >= options.size) break;
       const run = queue[i]!;
-      const slot = slots.find((s) => s.state === 'idle' && s.heapLimitMb === run.memoryLimitMb);
+      const slot = childFor(run);
       if (slot) {
         queue.splice(i, 1);
         startRun(slot, run);
@@ -368,22 +455,48 @@ export function createPool(options: PoolOptions): Pool {
         i++;
       }
     }
-    // The oldest waiting run needs a heap limit no warm child has: turn an idle child into one.
+    // A run may just have bound the last unbound child: start a spare.
+    replenish();
+    // The oldest waiting run has no child it may use (none of its project, none unbound with its
+    // heap limit) and none on the way: start one if the pool has room, else retire the least
+    // recently used idle child (no waiting run can use it) so that its replacement serves this run.
     const head = queue[0];
-    if (!head) return;
+    if (!head || countState('busy') >= options.size) return;
     const isComing = slots.some(
-      (s) => s.state === 'starting' && s.heapLimitMb === head.memoryLimitMb,
+      (s) =>
+        s.heapLimitMb === head.memoryLimitMb &&
+        (s.state === 'starting' || (s.state === 'draining' && s.binding === head.binding)),
     );
-    const idle = slots.find((s) => s.state === 'idle');
-    if (!isComing && idle) {
-      preferredHeapMb = head.memoryLimitMb;
-      retire(idle);
+    if (isComing) return;
+    preferredHeapMb = head.memoryLimitMb;
+    if (liveSlots().length < targetChildren()) {
+      replenish();
+      return;
     }
+    const idle = leastRecentlyUsed(slots.filter((s) => s.state === 'idle'));
+    if (idle) retire(idle);
+  }
+
+  /**
+   * An idle child of the run's project (with the run's heap limit), else an unbound one, which
+   * the run then binds. While a child of its project is draining (its `idle` normally follows
+   * `done` within a millisecond) the run waits for it rather than take the spare: under load,
+   * taking the spare would cost a child start per run.
+   */
+  function childFor(run: ActiveRun): Slot | undefined {
+    const fits = (s: Slot) => s.heapLimitMb === run.memoryLimitMb;
+    const own = slots.find((s) => s.state === 'idle' && fits(s) && s.binding === run.binding);
+    if (own) return own;
+    if (slots.some((s) => s.state === 'draining' && fits(s) && s.binding === run.binding)) {
+      return undefined;
+    }
+    return slots.find((s) => s.state === 'idle' && fits(s) && s.binding === null);
   }
 
   function startRun(slot: Slot, run: ActiveRun): void {
     for (const job of jobsOf(run.plan)) rememberAdaptor(job.adaptor);
     slot.state = 'busy';
+    slot.binding = run.binding;
     slot.run = run;
     slot.fatalMessage = null;
     // With the runtime's own timeout on, it stops most overruns itself (a vm timeout interrupts
@@ -501,6 +614,27 @@ export function createPool(options: PoolOptions): Pool {
     if (message.isTainted || hadImportError || slot.runs >= maxRunsPerChild) {
       retire(slot);
     } else {
+      // Not yet reusable: the child must first show that nothing of the run still runs.
+      slot.state = 'draining';
+      slot.drainingRunId = run.id;
+      slot.drainTimer = setTimeout(() => {
+        if (slot.state !== 'draining') return;
+        retire(slot);
+        dispatch();
+      }, quiesceGraceMs);
+    }
+    dispatch();
+  }
+
+  /** The child's word after `done`: clean → it serves again; anything left running → replaced. */
+  function onIdle(slot: Slot, message: Extract<ChildMessage, { type: 'idle' }>): void {
+    if (slot.state !== 'draining' || message.runId !== slot.drainingRunId) return;
+    clearTimeout(slot.drainTimer);
+    slot.drainingRunId = null;
+    const leftovers = Array.isArray(message.leftovers) ? message.leftovers : [];
+    if (leftovers.length > 0) {
+      retire(slot);
+    } else {
       slot.state = 'idle';
       slot.idleSince = Date.now();
       // Start the successor of a child near the end of its life while it still serves, so
@@ -521,23 +655,28 @@ export function createPool(options: PoolOptions): Pool {
   }
 
   function retire(slot: Slot): void {
-    slot.state = 'retiring';
-    slot.child.kill('SIGKILL');
+    stopChild(slot);
     replenish();
     trimSuccessors();
   }
 
   /** A successor started early is surplus if its predecessor died before retiring normally. */
   function trimSuccessors(): void {
-    let surplus = liveSlots().length - options.size;
+    let surplus = liveSlots().length - targetChildren();
     for (const slot of slots) {
       if (surplus <= 0) break;
       if (slot.state === 'idle' && slot.hasSuccessor) {
-        slot.state = 'retiring';
-        slot.child.kill('SIGKILL');
+        stopChild(slot);
         surplus--;
       }
     }
+  }
+
+  function leastRecentlyUsed(candidates: Slot[]): Slot | undefined {
+    return candidates.reduce<Slot | undefined>(
+      (oldest, slot) => (!oldest || slot.idleSince < oldest.idleSince ? slot : oldest),
+      undefined,
+    );
   }
 
   function settle(run: ActiveRun, result: RunResult, slot?: Slot): void {
@@ -546,7 +685,12 @@ export function createPool(options: PoolOptions): Pool {
     clearTimeout(run.timer);
     // Memory is only reported on steps the pool has to close itself.
     const rss = slot && !run.stream.isComplete ? (readRss(slot.child.pid ?? -1) ?? run.lastRss) : 0;
-    run.stream.finish(result, rss);
+    try {
+      run.stream.finish(result, rss);
+    } catch {
+      // The caller's onEvent threw while the run was being closed: the run ends all the same,
+      // and the pool's own state (this child's retirement) must not be left half-done.
+    }
     run.resolve(result);
   }
 
@@ -571,6 +715,7 @@ export function createPool(options: PoolOptions): Pool {
     return new Promise<RunResult>((resolve) => {
       const active: ActiveRun = {
         id: randomUUID(),
+        binding: bindingOf(plan),
         plan: runPlan,
         input,
         options: runOptions,
@@ -591,6 +736,7 @@ export function createPool(options: PoolOptions): Pool {
         return;
       }
       queue.push(active);
+      lastRunAt = Date.now();
       // Above the warm count, a child is started for a run that finds none idle.
       if (!slots.some((slot) => slot.state === 'idle')) replenish();
       dispatch();
@@ -606,8 +752,7 @@ export function createPool(options: PoolOptions): Pool {
     for (const run of queue.splice(0)) settle(run, closedResult('before it started'));
     for (const slot of slots) {
       if (slot.run) settle(slot.run, closedResult('while it was running'), slot);
-      slot.state = 'retiring';
-      slot.child.kill('SIGKILL');
+      stopChild(slot);
     }
     if (!isReadySettled) {
       isReadySettled = true;
@@ -723,6 +868,18 @@ function checkResult(result: unknown): RunResult {
     error_message: typeof r.error_message === 'string' ? r.error_message : null,
     ...(r.final_state === undefined ? {} : { final_state: r.final_state }),
   };
+}
+
+/**
+ * Which children a run may use. Runs of one project share children: what a later run of the
+ * project could find in module state, its editors could already reach (README). A plan without a
+ * project id (an embedder's own plans, `lightning execute`) shares only with runs of the same plan
+ * id; from a server the plan id is the run id, so such a run gets a child of its own.
+ */
+function bindingOf(plan: ExecutionPlan): string {
+  const projectId = (plan as { project_id?: unknown }).project_id;
+  if (typeof projectId === 'string' && projectId !== '') return `project:${projectId}`;
+  return `plan:${String((plan as { id?: unknown }).id)}`;
 }
 
 /** A malformed plan is the runtime's to report (it validates plans); the pool just copes. */

@@ -21,6 +21,9 @@ const host = {
     setTimeout(() => {
       throw new Error(message);
     }, 1),
+  leaveTimer: () => {
+    setInterval(() => {}, 1000);
+  },
   rejectLater: (message) => {
     Promise.reject(new Error(message));
   },
