@@ -192,6 +192,9 @@ describe('a worker driving the real server', () => {
     await updateFirstJob(fixture, { body: 'fn(s => notDefinedAnywhere(s))' });
     const { runId } = await enqueue(fixture);
     expect(await waitForFinish(runId)).toMatchObject({ state: 'crashed' });
+    // As OpenFn's worker stores it: the step keeps the name of what the job threw.
+    const [first] = await stepsOf(runId);
+    expect(first!.steps).toMatchObject({ exitReason: 'crash', errorType: 'ReferenceError' });
   });
 
   it('kills a run over its time limit', async () => {
@@ -202,6 +205,10 @@ describe('a worker driving the real server', () => {
       state: 'killed',
       errorType: 'TimeoutError',
     });
+    // The step the pool closed stores an empty output, as upstream's worker does.
+    const [first] = await stepsOf(runId);
+    expect(first!.steps).toMatchObject({ exitReason: 'kill', errorType: 'TimeoutError' });
+    expect(await dataclipBody(first!.steps.outputDataclipId)).toEqual({});
   });
 
   it('reports an adaptor that cannot be installed as exception', async () => {
