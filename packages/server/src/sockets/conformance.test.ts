@@ -249,13 +249,30 @@ describe('run events', () => {
     expect(near).toMatchObject({ status: 'ok' });
   });
 
-  it('refuses events for a run finished by the lost-run sweep', async () => {
+  it('takes the late events of a run the lost-run sweep marked lost, then refuses any more', async () => {
     const worker = await connect();
     const { runId, topic } = await joinedRun(worker);
-    await db.execute(sql`UPDATE runs SET state = 'lost', finished_at = now() WHERE id = ${runId}`);
-    expect(await worker.push(topic, 'run:start', {})).toMatchObject({
+    await db.execute(sql`UPDATE runs SET state = 'lost', error_type = 'LostAfterClaim',
+                                         finished_at = now() WHERE id = ${runId}`);
+    // The worker was alive after all: its events correct the run (the late-event correction).
+    expect(await worker.push(topic, 'run:start', {})).toMatchObject({ status: 'ok' });
+    expect(
+      await worker.push(topic, 'run:log', {
+        message: ['late'],
+        timestamp: (BigInt(Date.now()) * 1000n).toString(),
+      }),
+    ).toMatchObject({ status: 'ok' });
+    const complete = { reason: 'success', error_type: null, error_message: null };
+    expect(await worker.push(topic, 'run:complete', complete)).toMatchObject({ status: 'ok' });
+    const [run] = await queryRows<{ state: string; has_lost_at: boolean }>(
+      db,
+      sql`SELECT state, lost_at IS NOT NULL AS has_lost_at FROM runs WHERE id = ${runId}`,
+    );
+    expect(run).toEqual({ state: 'success', has_lost_at: true });
+    // Finished for real now: the usual refusal.
+    expect(await worker.push(topic, 'run:complete', { reason: 'crash' })).toMatchObject({
       status: 'error',
-      response: { errors: { state: ['already in completed state (lost)'] } },
+      response: { errors: { state: ['already in completed state (success)'] } },
     });
   });
 });
