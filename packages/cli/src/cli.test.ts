@@ -161,6 +161,57 @@ describe('lightning start', () => {
   }, 90_000);
 });
 
+describe('a command next to a running instance', () => {
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    child?.kill('SIGKILL');
+  });
+
+  it('is refused with a message naming the instance, changes nothing, and works once it stopped', async () => {
+    const port = await freePort();
+    child = lightning(['start'], baseEnv(dataDir, { PORT: String(port) }));
+    const exited = new Promise<number | null>((resolve) => child!.on('exit', resolve));
+    let health: unknown;
+    for (let i = 0; i < 120 && health === undefined; i++) {
+      health = await fetch(`http://127.0.0.1:${port}/health`)
+        .then((response) => response.json())
+        .catch(() => new Promise((resolve) => setTimeout(() => resolve(undefined), 250)));
+    }
+    expect(health).toEqual({ status: 'ok', database: 'ok' });
+
+    const createUser = [
+      'create-user',
+      '--email',
+      'next@example.com',
+      '--password',
+      'violet-Kettle-38-drums',
+    ];
+    const refused = await run(createUser, baseEnv(dataDir));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      new RegExp(`in use by another Lightning process \\(pid ${child.pid}, .*start`),
+    );
+    expect(refused.stderr).toMatch(/stop that process first, or run both against PostgreSQL/);
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    expect(refused.stdout).toBe('');
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const created = await run(createUser, baseEnv(dataDir));
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+
+    const { config } = serverConfig.loadConfig({ LIGHTNING_DATA_DIR: dataDir });
+    const database = await serverDb.openDatabase(config);
+    try {
+      const users = await database.db.select().from(serverDb.schema.users);
+      expect(users.map((user) => user.email)).toEqual(['next@example.com']);
+    } finally {
+      await database.close();
+    }
+  }, 120_000);
+});
+
 describe('lightning rotate-encryption-key', () => {
   it('re-encrypts rows written under the old key so that they decrypt with the new one', async () => {
     const oldKey = randomBytes(32);

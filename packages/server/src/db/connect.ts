@@ -10,6 +10,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Config } from '../config/index.js';
+import { DataDirectoryLockedError, lockDataDirectory } from './data-dir-lock.js';
 import * as schema from './schema.js';
 import { isTransientDatabaseError } from './transient.js';
 
@@ -131,18 +132,27 @@ function sslHint(reason: string, urlSetsSsl: boolean): string {
 async function openPglite(dataDir: string, options: OpenOptions): Promise<DatabaseHandle> {
   let location = 'memory';
   let target: string | undefined;
+  let unlock = () => {};
   if (!options.inMemory) {
     location = join(dataDir, 'pgdata');
     mkdirSync(location, { recursive: true });
     target = location;
+    try {
+      unlock = lockDataDirectory(join(dataDir, 'pglite.lock'), location);
+    } catch (error) {
+      if (error instanceof DataDirectoryLockedError) {
+        throw new DatabaseUnreachableError(error.message);
+      }
+      throw error;
+    }
   }
   let pglite: PGlite;
   try {
     pglite = await PGlite.create(target, { startParams: PGLITE_START_PARAMS });
   } catch (error) {
+    unlock();
     throw new DatabaseUnreachableError(
-      `Cannot open the embedded database in ${location}: ${(error as Error).message}. ` +
-        'Is another Lightning process using this data directory?',
+      `Cannot open the embedded database in ${location}: ${(error as Error).message}`,
     );
   }
   const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
@@ -154,6 +164,12 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
     ping: async () => {
       await db.execute(sql`SELECT 1`);
     },
-    close: () => pglite.close(),
+    close: async () => {
+      try {
+        await pglite.close();
+      } finally {
+        unlock();
+      }
+    },
   };
 }
