@@ -21,6 +21,15 @@ function errorName(thrown: unknown): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
+/**
+ * Did code generation from strings fail here (`eval`, `new Function`, a Function constructor
+ * reached through any value)? The vm context, and the pool child's whole process, refuse it with
+ * an EvalError.
+ */
+export function isCodeGenerationError(thrown: unknown): boolean {
+  return errorName(thrown) === 'EvalError';
+}
+
 export function errorMessage(thrown: unknown): string {
   if (typeof thrown === 'string') return thrown;
   if (typeof thrown === 'object' && thrown !== null) {
@@ -79,7 +88,7 @@ export function classifyError(thrown: unknown, options: ClassifyOptions): RunErr
   if ((thrown as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
     return new TimeoutError(options.timeoutMs ?? 0);
   }
-  if (name === 'EvalError') return new SecurityError();
+  if (isCodeGenerationError(thrown)) return new SecurityError();
   if (options.inOperation && isFromAdaptorCode(thrown)) return new AdaptorError(message, cause);
   if (name === 'TypeError' || name === 'RangeError') return new RuntimeError(name, message, cause);
   if (name === 'ReferenceError' || name === 'SyntaxError') {

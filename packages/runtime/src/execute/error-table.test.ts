@@ -139,6 +139,10 @@ describe('errors and reasons', () => {
       "fn(s => { (() => {}).constructor('return 1')(); return s; });",
     ],
     [
+      'eval in a timer callback, which has no caller to throw to',
+      "fn(s => new Promise(resolve => { setTimeout(() => eval('1 + 1'), 0); setTimeout(() => resolve(s), 5000); }));",
+    ],
+    [
       'new Function inside a callback that adaptor code calls (not an AdaptorError)',
       "fn(s => each('$.data.items[*]', fn(st => { new Function('return 1')(); return st; }))({ ...s, data: { items: [1] } }));",
     ],

@@ -8,6 +8,7 @@
 // This is a guard against accidents, not a security boundary: adaptor functions come from the
 // host realm. The worker's child process is what isolates a run.
 import vm from 'node:vm';
+import { isCodeGenerationError } from './classify-error.js';
 
 export type ConsoleMethod =
   | 'log'
@@ -33,6 +34,12 @@ export interface JobContext {
    * (job code, or adaptor code calling job code) is stopped by the vm `timeout`.
    */
   runGuarded<T>(thunk: () => T, timeoutMs?: number): T;
+  /**
+   * Rejects with the first code-generation attempt (EvalError) made in a timer callback, which
+   * has no caller to throw to: the step races it, so such an attempt ends the run as one made
+   * anywhere else does (`kill` / SecurityError), not as a line in the log.
+   */
+  readonly codeGenerationBlocked: Promise<never>;
   /** Clears every timer the job left behind. */
   dispose(): void;
 }
@@ -73,6 +80,12 @@ export function createJobContext(options: JobContextOptions): JobContext {
   );
   const timers = new Map<number, NodeJS.Timeout>();
   let nextTimerId = 1;
+  let rejectCodeGeneration!: (error: unknown) => void;
+  const codeGenerationBlocked = new Promise<never>((_, reject) => {
+    rejectCodeGeneration = reject;
+  });
+  // Nobody may be racing it (the step already ended): never an unhandled rejection.
+  codeGenerationBlocked.catch(() => undefined);
 
   const bridge = {
     methods: METHODS,
@@ -88,7 +101,8 @@ export function createJobContext(options: JobContextOptions): JobContext {
         try {
           fn(...args);
         } catch (error) {
-          options.onConsole('error', ['Uncaught error in a timer callback:', error]);
+          if (isCodeGenerationError(error)) rejectCodeGeneration(error);
+          else options.onConsole('error', ['Uncaught error in a timer callback:', error]);
         }
       };
       timers.set(id, repeat ? setInterval(run, Number(ms) || 0) : setTimeout(run, Number(ms) || 0));
@@ -106,6 +120,7 @@ export function createJobContext(options: JobContextOptions): JobContext {
 
   return {
     context,
+    codeGenerationBlocked,
     runGuarded<T>(thunk: () => T, timeoutMs?: number): T {
       const previous = context[CALL_KEY];
       context[CALL_KEY] = thunk;

@@ -159,12 +159,13 @@ function locate(error: unknown, options: RunJobOptions): unknown {
 
 /** Run the job on `state`; resolves to the final state or rejects with a RunError. */
 export async function runJob(state: State, options: RunJobOptions): Promise<State> {
-  return withTimeout(
-    runJobUntimed(state, options).catch((error: unknown) => {
-      throw locate(error, options);
-    }),
-    options.timeoutMs,
-  );
+  const codeGeneration = options.jobContext.codeGenerationBlocked.catch((error: unknown) => {
+    throw classifyError(error, { inOperation: false, timeoutMs: options.timeoutMs });
+  });
+  const job = runJobUntimed(state, options).catch((error: unknown) => {
+    throw locate(error, options);
+  });
+  return withTimeout(Promise.race([job, codeGeneration]), options.timeoutMs);
 }
 
 async function runJobUntimed(state: State, options: RunJobOptions): Promise<State> {
