@@ -90,9 +90,11 @@ export function registerExecuteCommand(program: Command): void {
         edges: [],
         options: { run_timeout_ms: timeoutMs, run_memory_limit_mb: memoryMb },
       };
-      // One child, started now so that it warms up while the adaptor is installed.
+      // One child, started now so that it warms up while the adaptor is installed; no spare, as
+      // there is no next run.
       const pool = createPool({
         size: 1,
+        spares: 0,
         adaptorsDir: config.workers.adaptorsPath,
         timeoutMs,
         memoryLimitMb: memoryMb,
