@@ -114,6 +114,27 @@ describe('a run event stream', () => {
     expect(stream.isComplete).toBe(true);
   });
 
+  it('still closes the step and the run when the caller cannot take log events', () => {
+    const events: RunEvent[] = [];
+    const stream = createRunStream((event) => {
+      if (event.type === 'log') throw new Error('socket gone');
+      events.push(event);
+    });
+    stream.push({ type: 'run:start', versions: {}, timestamp: ts });
+    stream.push({ type: 'step:start', step_id: 's1', job_id: 'j1', timestamp: ts });
+    stream.finish({
+      reason: 'crash',
+      error_type: 'RuntimeCrash',
+      error_message: 'Handling a run event failed: Error: socket gone',
+    });
+    expect(events.map((e) => e.type)).toEqual([
+      'run:start',
+      'step:start',
+      'step:complete',
+      'run:complete',
+    ]);
+  });
+
   it('ends a run that never started with run:complete alone', () => {
     const { events, stream } = collect();
     stream.finish({

@@ -81,15 +81,24 @@ export function createRunStream(onEvent: (event: RunEvent) => void): RunStream {
     openSteps.clear();
   }
 
+  // The closing log lines are extra: when the caller cannot take them (its onEvent throws, which
+  // is often why the pool is ending the run), they are left out so that the steps and the run
+  // are still closed and the run's promise settles.
+  let canLog = true;
   function log(level: 'info' | 'error', text: string, stepId?: string): void {
-    onEvent({
-      type: 'log',
-      ...(stepId ? { step_id: stepId } : {}),
-      level,
-      source: 'R/T',
-      message: [text],
-      timestamp: microTimestamp(),
-    });
+    if (!canLog) return;
+    try {
+      onEvent({
+        type: 'log',
+        ...(stepId ? { step_id: stepId } : {}),
+        level,
+        source: 'R/T',
+        message: [text],
+        timestamp: microTimestamp(),
+      });
+    } catch {
+      canLog = false;
+    }
   }
 
   function finish(result: RunResult, rss = 0, limits: RunLimits = {}): void {
