@@ -71,7 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   await server?.close();
-});
+}, 300_000);
 
 async function post(data: Record<string, unknown>): Promise<string> {
   const response = await fetch(`${server.baseUrl}/i/${ids.trigger}`, {
@@ -151,23 +151,30 @@ describe('a run is not lost while its worker still talks', () => {
         ? true
         : undefined,
     );
-    // From here on the run is overdue by time alone: its timeout is made 1 ms, and the sweep runs
-    // with a 1 s grace period. Before last_event_at, each sweep below would have marked it lost.
+    // From here on the run's timeout is 1 ms: 10 s (RUN_GRACE_PERIOD_SECONDS) after its start it
+    // is overdue by time alone, and before last_event_at each sweep below would have marked it
+    // lost while its lines were still arriving.
     await db.execute(sql`UPDATE runs SET options = options || '{"run_timeout_ms": 1}'::jsonb
                          WHERE id = ${run.id}`);
-    const options = { maxRunDurationSeconds: 300, runGracePeriodSeconds: 1 };
+    const options = { maxRunDurationSeconds: 300, runGracePeriodSeconds: 10 };
+    let longestSilence = 0;
     let overdueSweeps = 0;
     const final = await until(
       'the run finishing',
       async () => {
-        const [row] = await queryRows<{ state: string; overdue: boolean }>(
+        const [row] = await queryRows<{ state: string; overdue: boolean; silence: number }>(
           db,
-          sql`SELECT state, started_at + interval '1.001 seconds' < now() AS overdue
-            FROM runs WHERE id = ${run.id}`,
+          sql`SELECT state, started_at + interval '10.001 seconds' < now() AS overdue,
+                     extract(epoch FROM now() - last_event_at)::float8 AS silence
+              FROM runs WHERE id = ${run.id}`,
         );
         if (row?.state === 'started') {
+          longestSilence = Math.max(longestSilence, row.silence ?? 0);
           const sweep = await markLostRuns(db, options);
-          expect(sweep.runs.map((lost) => lost.id)).not.toContain(run.id);
+          expect(
+            sweep.runs.map((lost) => lost.id),
+            `marked lost; longest silence seen: ${longestSilence} s`,
+          ).not.toContain(run.id);
           if (row.overdue) overdueSweeps++;
           return undefined;
         }
