@@ -3,9 +3,10 @@
 // few statements per workflow. A document of 3,000 workflows is one project's provisions waiting on
 // the project row's lock; as a loop of ~12 statements per workflow it held that lock for minutes
 // (bench/provision.js measures it; the figure is in bench/README.md).
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { type Database, schema } from '../db/index.js';
-import type { FieldErrors, WorkflowGraph } from './types.js';
+import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { type Database, executeCount, schema } from '../db/index.js';
+import { withGraphs } from './read.js';
+import type { FieldErrors, Workflow, WorkflowGraph } from './types.js';
 import { addError } from './validation.js';
 
 const { workflows, jobs, triggers, workflowEdges, workflowSnapshots, auditEvents } = schema;
@@ -134,7 +135,6 @@ export async function insertNewWorkflows(
   created: { id: string; graph: WorkflowGraph; position: number }[],
 ): Promise<void> {
   if (created.length === 0) return;
-  const at = (i: number) => sql`now() + ${i} * interval '1 microsecond'`;
   for (const part of chunks(created)) {
     await db.insert(workflows).values(
       part.map(({ id, graph, position }) => ({
@@ -148,7 +148,158 @@ export async function insertNewWorkflows(
       })),
     );
   }
-  const jobRows = created.flatMap(({ id, graph }) =>
+  for (const part of chunks(jobRows(created))) await db.insert(jobs).values(part);
+  for (const part of chunks(triggerRows(created))) await db.insert(triggers).values(part);
+  for (const part of chunks(edgeRows(created))) await db.insert(workflowEdges).values(part);
+
+  // The first snapshot of each is its graph as written (the same rows, in the same order).
+  await insertSnapshots(
+    db,
+    created.map(({ id, graph }) => ({ id, lockVersion: 1, graph })),
+  );
+}
+
+/**
+ * Writes changed existing workflows (already locked, checked and known to differ), as `writeWorkflow`
+ * in save.ts does for one, one statement per table and chunk: the workflow rows (lock_version + 1),
+ * the items the graphs no longer hold removed, the others upserted (a row whose fields are equal
+ * is left alone, so a trigger's updated_at moves only when it changed), then each new version's
+ * snapshot, read back as stored so it lists the items in the order the live workflow does.
+ */
+export async function updateChangedWorkflows(
+  db: Database,
+  changed: { row: typeof workflows.$inferSelect; current: Workflow; graph: WorkflowGraph }[],
+): Promise<void> {
+  if (changed.length === 0) return;
+  for (const part of chunks(changed)) {
+    const ids = part.map(({ row }) => row.id);
+    const values = part.map(({ row, graph }) => ({
+      id: row.id,
+      name: graph.name,
+      concurrency: graph.concurrency,
+      enable_job_logs: graph.enable_job_logs,
+    }));
+    await executeCount(
+      db,
+      sql`UPDATE workflows AS w
+          SET name = v.name, concurrency = v.concurrency, enable_job_logs = v.enable_job_logs,
+              lock_version = w.lock_version + 1, updated_at = now()
+          FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
+            AS v(id uuid, name text, concurrency integer, enable_job_logs boolean)
+          WHERE w.id = v.id`,
+    );
+    // Removals before upserts, so a name freed by a removed job can be taken by a new one (job
+    // names are unique per workflow); an edge whose endpoint goes is removed by cascade.
+    const keep = (kind: 'jobs' | 'triggers' | 'edges') => {
+      const kept = part.flatMap(({ graph }) => graph[kind].map((item) => item.id));
+      return kept.length > 0 ? kept : ['00000000-0000-0000-0000-000000000000'];
+    };
+    await db
+      .delete(workflowEdges)
+      .where(
+        and(inArray(workflowEdges.workflowId, ids), notInArray(workflowEdges.id, keep('edges'))),
+      );
+    await db
+      .delete(jobs)
+      .where(and(inArray(jobs.workflowId, ids), notInArray(jobs.id, keep('jobs'))));
+    await db
+      .delete(triggers)
+      .where(and(inArray(triggers.workflowId, ids), notInArray(triggers.id, keep('triggers'))));
+    // Jobs that change name step aside first (a temporary name that cannot clash), so two jobs
+    // swapping names do not trip the unique index in the middle of the upsert.
+    const renamed = part.flatMap(({ current, graph }) => {
+      const stored = new Map(current.jobs.map((job) => [job.id, job.name]));
+      return graph.jobs
+        .filter((job) => stored.has(job.id) && stored.get(job.id) !== job.name)
+        .map((job) => job.id);
+    });
+    if (renamed.length > 0) {
+      await db
+        .update(jobs)
+        .set({ name: sql`'~renaming~' || ${jobs.id}::text` })
+        .where(inArray(jobs.id, renamed));
+    }
+  }
+  const graphs = changed.map(({ row, graph }) => ({ id: row.id, graph }));
+  for (const part of chunks(jobRows(graphs))) {
+    await db
+      .insert(jobs)
+      .values(part)
+      .onConflictDoUpdate({
+        target: jobs.id,
+        set: {
+          name: sql`excluded.name`,
+          body: sql`excluded.body`,
+          adaptor: sql`excluded.adaptor`,
+          projectCredentialId: sql`excluded.project_credential_id`,
+          updatedAt: sql`now()`,
+        },
+        setWhere: sql`(jobs.name, jobs.body, jobs.adaptor, jobs.project_credential_id) IS DISTINCT FROM (excluded.name, excluded.body, excluded.adaptor, excluded.project_credential_id)`,
+      });
+  }
+  for (const part of chunks(triggerRows(graphs))) {
+    await db
+      .insert(triggers)
+      .values(part)
+      .onConflictDoUpdate({
+        target: triggers.id,
+        set: {
+          type: sql`excluded.type`,
+          enabled: sql`excluded.enabled`,
+          cronExpression: sql`excluded.cron_expression`,
+          webhookReply: sql`excluded.webhook_reply`,
+          customPath: sql`excluded.custom_path`,
+          comment: sql`excluded.comment`,
+          updatedAt: sql`now()`,
+        },
+        setWhere: sql`(triggers.type, triggers.enabled, triggers.cron_expression, triggers.webhook_reply, triggers.custom_path, triggers.comment) IS DISTINCT FROM (excluded.type, excluded.enabled, excluded.cron_expression, excluded.webhook_reply, excluded.custom_path, excluded.comment)`,
+      });
+  }
+  for (const part of chunks(edgeRows(graphs))) {
+    await db
+      .insert(workflowEdges)
+      .values(part)
+      .onConflictDoUpdate({
+        target: workflowEdges.id,
+        set: {
+          sourceJobId: sql`excluded.source_job_id`,
+          sourceTriggerId: sql`excluded.source_trigger_id`,
+          targetJobId: sql`excluded.target_job_id`,
+          conditionType: sql`excluded.condition_type`,
+          conditionExpression: sql`excluded.condition_expression`,
+          conditionLabel: sql`excluded.condition_label`,
+          enabled: sql`excluded.enabled`,
+          updatedAt: sql`now()`,
+        },
+      });
+  }
+  for (const part of chunks(changed)) {
+    const stored = await withGraphs(
+      db,
+      part.map(({ row, graph }) => ({
+        ...row,
+        name: graph.name,
+        concurrency: graph.concurrency,
+        enableJobLogs: graph.enable_job_logs,
+      })),
+    );
+    await insertSnapshots(
+      db,
+      stored.map((workflow, i) => ({
+        id: workflow.id,
+        lockVersion: part[i]!.row.lockVersion + 1,
+        graph: workflow,
+      })),
+    );
+  }
+}
+
+type GraphOf = { id: string; graph: WorkflowGraph };
+/** A row's inserted_at: items written together a microsecond apart, read back in this order. */
+const at = (i: number) => sql`now() + ${i} * interval '1 microsecond'`;
+
+const jobRows = (graphs: GraphOf[]) =>
+  graphs.flatMap(({ id, graph }) =>
     graph.jobs.map((job, i) => ({
       id: job.id,
       workflowId: id,
@@ -159,8 +310,9 @@ export async function insertNewWorkflows(
       projectCredentialId: job.project_credential_id,
     })),
   );
-  for (const part of chunks(jobRows)) await db.insert(jobs).values(part);
-  const triggerRows = created.flatMap(({ id, graph }) =>
+
+const triggerRows = (graphs: GraphOf[]) =>
+  graphs.flatMap(({ id, graph }) =>
     graph.triggers.map((trigger, i) => ({
       id: trigger.id,
       workflowId: id,
@@ -173,8 +325,9 @@ export async function insertNewWorkflows(
       comment: trigger.comment,
     })),
   );
-  for (const part of chunks(triggerRows)) await db.insert(triggers).values(part);
-  const edgeRows = created.flatMap(({ id, graph }) =>
+
+const edgeRows = (graphs: GraphOf[]) =>
+  graphs.flatMap(({ id, graph }) =>
     graph.edges.map((edge, i) => ({
       id: edge.id,
       workflowId: id,
@@ -188,30 +341,36 @@ export async function insertNewWorkflows(
       enabled: edge.enabled,
     })),
   );
-  for (const part of chunks(edgeRows)) await db.insert(workflowEdges).values(part);
 
-  // The first snapshot of each is its graph as written (the same rows, in the same order).
-  for (const part of chunks(created)) {
+/** Snapshots of these versions, and their `snapshot_created` audit events (as Lightning records). */
+async function insertSnapshots(
+  db: Database,
+  versions: { id: string; lockVersion: number; graph: WorkflowGraph }[],
+): Promise<void> {
+  for (const part of chunks(versions)) {
     const snapshots = await db
       .insert(workflowSnapshots)
       .values(
-        part.map(({ id, graph }) => ({
+        part.map(({ id, lockVersion, graph }) => ({
           workflowId: id,
           name: graph.name,
-          lockVersion: 1,
+          lockVersion,
           jobs: graph.jobs.map((job) => ({ ...job })),
           triggers: graph.triggers.map((trigger) => ({ ...trigger })),
           edges: graph.edges.map((edge) => ({ ...edge })),
         })),
       )
-      .returning({ id: workflowSnapshots.id, workflowId: workflowSnapshots.workflowId });
-    // Lightning records each new version in the audit trail as `snapshot_created`.
+      .returning({
+        id: workflowSnapshots.id,
+        workflowId: workflowSnapshots.workflowId,
+        lockVersion: workflowSnapshots.lockVersion,
+      });
     await db.insert(auditEvents).values(
       snapshots.map((snapshot) => ({
         event: 'snapshot_created',
         itemType: 'workflow',
         itemId: snapshot.workflowId,
-        changes: { after: { snapshot_id: snapshot.id, lock_version: 1 } },
+        changes: { after: { snapshot_id: snapshot.id, lock_version: snapshot.lockVersion } },
       })),
     );
   }

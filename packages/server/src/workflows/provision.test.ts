@@ -356,6 +356,61 @@ describe('provisioning', () => {
     expect(live.body.data.workflows[0].jobs[0].body).toBe('get("/v2/patients")');
   });
 
+  it('updates several workflows in one document: swapped names, new and removed items, snapshots as live', async () => {
+    const { document, ids } = projectDocument();
+    await call('POST', '/api/provision', document);
+    const newJob = randomUUID();
+    const newEdge = randomUUID();
+    const { status, body } = await call('POST', '/api/provision', {
+      id: ids.project,
+      name: document.name,
+      workflows: [
+        {
+          id: ids.workflow,
+          jobs: [
+            { id: ids.fetch, name: 'store' },
+            { id: ids.store, name: 'fetch' },
+            { id: newJob, name: 'notify', adaptor: '@openfn/language-common@latest', body: '' },
+          ],
+          edges: [{ id: newEdge, source_job_id: ids.store, target_job_id: newJob }],
+        },
+        {
+          id: ids.cronWorkflow,
+          name: 'weekly report',
+          triggers: [{ id: ids.cron, cron_expression: '0 2 * * 1' }],
+        },
+      ],
+    });
+    expect(status).toBe(201);
+    const [patients, report] = body.data.workflows;
+    expect(patients.jobs.map((job: { name: string }) => job.name)).toEqual([
+      'store',
+      'fetch',
+      'notify',
+    ]);
+    expect(patients.lock_version).toBe(2);
+    expect(report).toMatchObject({ name: 'weekly report', lock_version: 2 });
+    expect(report.triggers[0].cron_expression).toBe('0 2 * * 1');
+    for (const workflow of [patients, report]) {
+      const response = await fetch(`${server.baseUrl}/api/workflows/${workflow.id}/snapshots`, {
+        headers: user.headers,
+      });
+      const snapshots = ((await response.json()) as { data: Record<string, unknown>[] }).data;
+      expect(snapshots.map((snapshot) => snapshot.lock_version)).toEqual([1, 2]);
+      const strip = ({
+        keychain_credential_id: _k,
+        cron_cursor_job_id: _c,
+        ...item
+      }: Record<string, unknown>) => item;
+      expect(snapshots[1]).toMatchObject({
+        name: workflow.name,
+        jobs: workflow.jobs.map(strip),
+        triggers: workflow.triggers.map(strip),
+        edges: workflow.edges,
+      });
+    }
+  });
+
   it('refuses a stale workflow lock_version with 409', async () => {
     const { document, ids } = projectDocument();
     await call('POST', '/api/provision', document);

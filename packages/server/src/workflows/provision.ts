@@ -29,15 +29,10 @@ import {
   checkGraphsAgainstDatabase,
   insertNewWorkflows,
   type PlannedGraph,
+  updateChangedWorkflows,
 } from './provision-write.js';
 import { withGraphs } from './read.js';
-import {
-  assertLockVersion,
-  graphFingerprint,
-  rethrowConstraintError,
-  toGraph,
-  writeWorkflow,
-} from './save.js';
+import { assertLockVersion, graphFingerprint, rethrowConstraintError, toGraph } from './save.js';
 import { getSnapshot } from './snapshots.js';
 import type { Edge, FieldErrors, Job, Trigger, Workflow, WorkflowGraph } from './types.js';
 import {
@@ -209,6 +204,8 @@ async function precheckSettings(
 
 interface PlannedSave extends PlannedGraph {
   existing: typeof workflows.$inferSelect | undefined;
+  /** The stored workflow before this document (for an existing one). */
+  current: Workflow | undefined;
   position: number;
 }
 
@@ -365,7 +362,7 @@ async function applyDocument(
         );
       }
     });
-    saves.push({ existing, workflowId: item.id, graph, at, position: i });
+    saves.push({ existing, current, workflowId: item.id, graph, at, position: i });
   }
   const databaseErrors = await checkGraphsAgainstDatabase(
     tx,
@@ -409,15 +406,14 @@ async function applyDocument(
   }
   // Deletions first: a deleted workflow frees its name for a workflow created in the same document.
   for (const id of deletions) await softDeleteWorkflow(tx, id);
-  for (const save of saves) {
-    if (!save.existing) continue;
-    await writeWorkflow(tx, {
-      projectId: document.id,
-      existing: save.existing,
-      id: save.workflowId,
-      graph: save.graph,
-    });
-  }
+  await updateChangedWorkflows(
+    tx,
+    saves.flatMap((save) =>
+      save.existing && save.current
+        ? [{ row: save.existing, current: save.current, graph: save.graph }]
+        : [],
+    ),
+  );
   await insertNewWorkflows(
     tx,
     document.id,

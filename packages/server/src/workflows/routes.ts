@@ -38,6 +38,9 @@ import { createWorkflow, deleteWorkflow, updateWorkflow } from './workflows.js';
 
 const uuidParam = z.guid();
 
+/** The largest provisioning document accepted (bytes): OpenFn projects of thousands of workflows. */
+const PROVISION_BODY_LIMIT = 64 * 1024 * 1024;
+
 /** The id in a path parameter, or 404 (a malformed id cannot name anything). */
 function pathId(value: string | undefined, what: string): string {
   if (!uuidParam.safeParse(value).success) throw new HttpError(404, `${what} ${value} not found`);
@@ -294,7 +297,8 @@ export async function registerWorkflowRoutes(
         }
       },
     );
-    scope.post('/api/provision', async (request, reply) => {
+    // A whole project in one document: 3,000 workflows are ~3 MB of JSON, over the API's 1 MB.
+    scope.post('/api/provision', { bodyLimit: PROVISION_BODY_LIMIT }, async (request, reply) => {
       // A new project may be provisioned by anyone signed in (they become its owner); changing an
       // existing one needs provision:write in it.
       // What the document may change inside is decided field by field as it is applied (project
