@@ -65,7 +65,12 @@ beforeAll(async () => {
     }),
   });
   expect(provision.status).toBe(201);
-  worker = await startWorkerProcess(server, { name: 'logs-e2e', capacity: 2 });
+  // WORKER_MAX_LOG_PAYLOAD_MB is set to show it applies; OpenFn's default is 1.
+  worker = await startWorkerProcess(server, {
+    name: 'logs-e2e',
+    capacity: 2,
+    env: { WORKER_MAX_LOG_PAYLOAD_MB: '2' },
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -123,9 +128,10 @@ describe('logs cannot break the worker socket', () => {
     expect(hugeRun.state).toBe('success');
     const cut = (await logsOf(hugeRun.id)).find((l) => l.message.startsWith('xxxx'));
     expect(cut).toBeDefined();
-    expect(cut!.message.length).toBeLessThanOrEqual(1024 * 1024);
+    expect(cut!.message.length).toBeGreaterThan(1024 * 1024);
+    expect(cut!.message.length).toBeLessThanOrEqual(2 * 1024 * 1024);
     expect(cut!.message).toMatch(
-      /x … \[log line truncated: the line has at least 60000000 bytes; the log payload limit is 1 MB\]$/,
+      /x … \[log line truncated: the line has at least 60000000 bytes; the log payload limit is 2 MB\]$/,
     );
     // The socket stayed up the whole time: the worker never lost its connection.
     const during = worker!.output().slice(before.length);

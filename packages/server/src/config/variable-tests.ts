@@ -61,6 +61,7 @@ export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
   WORKER_MAX_RUN_MEMORY_MB: [{ file: workerProcess }],
   WORKER_MAX_RUN_DURATION_SECONDS: [{ file: workerProcess }],
   WORKER_MAX_LOG_PAYLOAD_MB: [
+    { file: 'packages/cli/src/worker-logs.e2e.test.ts' },
     { file: 'packages/runtime/src/execute/execute-plan.test.ts', shows: 'log_payload_limit_mb' },
   ],
   MAX_RUN_DURATION_SECONDS: [
