@@ -2,7 +2,7 @@
 // offending field. Unknown fields are ignored (web forms send extra ones).
 import { z } from 'zod';
 import { unstorableTextProblem } from '../db/index.js';
-import { ValidationError } from '../http/errors.js';
+import { emptyFieldErrors, ValidationError } from '../http/errors.js';
 
 /** Refuses text PostgreSQL cannot hold or compare (a NUL character, a lone surrogate). */
 const storable = (value: string) => unstorableTextProblem(value) === undefined;
@@ -42,7 +42,7 @@ export const tokenField = z
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;
-  const errors: Record<string, string[]> = {};
+  const errors: Record<string, string[]> = emptyFieldErrors();
   for (const issue of result.error.issues) {
     const field = issue.path.length > 0 ? issue.path.join('.') : 'body';
     const message =

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requireSuperuser } from '../http/auth.js';
 import type { ServerContext } from '../http/context.js';
-import { HttpError, NotFoundError, ValidationError } from '../http/errors.js';
+import { emptyFieldErrors, HttpError, NotFoundError, ValidationError } from '../http/errors.js';
 import { listUsers, type UserChanges, updateUser } from './users.js';
 
 const uuid = z.guid();
@@ -17,7 +17,7 @@ const userChangesBody = z.strictObject({
 function parseUserChanges(body: unknown): UserChanges {
   const parsed = userChangesBody.safeParse(body ?? {});
   if (!parsed.success) {
-    const errors: Record<string, string[]> = {};
+    const errors: Record<string, string[]> = emptyFieldErrors();
     for (const issue of parsed.error.issues) {
       const fields =
         issue.code === 'unrecognized_keys' ? issue.keys : [issue.path.join('.') || 'body'];

@@ -1,7 +1,7 @@
 // The shapes of credential requests. Shape errors are 422 with the field named; the body itself is
 // checked later against its credential schema.
 import { z } from 'zod';
-import { ValidationError } from '../http/errors.js';
+import { emptyFieldErrors, ValidationError } from '../http/errors.js';
 
 const uuid = z.guid({ error: 'must be a UUID' });
 
@@ -77,7 +77,7 @@ export interface CredentialChanges {
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
-  const errors: Record<string, string[]> = {};
+  const errors: Record<string, string[]> = emptyFieldErrors();
   for (const issue of result.error.issues) {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [key]) : [issue.path];
     for (const path of keys) {

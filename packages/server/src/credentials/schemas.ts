@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
+import { emptyFieldErrors } from '../http/errors.js';
 import { describePath, type JsonPath, type SchemaSensitivity } from './sensitive.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
@@ -90,7 +91,7 @@ export function loadCredentialSchemas(extraPath?: string): CredentialSchemas {
 
 /** ajv's errors as `{ "body.port": ["must be integer"] }`. */
 function fieldErrors(errors: ErrorObject[]): Record<string, string[]> {
-  const result: Record<string, string[]> = {};
+  const result: Record<string, string[]> = emptyFieldErrors();
   for (const error of errors) {
     const path: (string | number)[] = error.instancePath
       .split('/')

@@ -2,7 +2,7 @@
 // nothing of the refused request is stored.
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/index.js';
-import { createWorkflowFixture, type WorkflowFixture } from '../runs/test-fixtures.js';
+import { createWorkflowFixture, enqueueRun, type WorkflowFixture } from '../runs/test-fixtures.js';
 import { createTestUser, type TestUser } from '../test-support/actors.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
@@ -108,4 +108,21 @@ describe('a NUL in an email', () => {
       ]);
     });
   }
+});
+
+describe('fields named like Object members', () => {
+  it('refuses an unknown field called constructor or __proto__ with 400, not 500', async () => {
+    const { db } = server.database;
+    const run = await enqueueRun(db, fixture);
+    for (const body of ['{"constructor":1}', '{"__proto__":{"x":1}}', '{"toString":"x"}']) {
+      const answer = await send('POST', `/api/runs/${run.runId}/retry`, body, {
+        ...user.headers,
+        'content-type': 'application/json',
+      });
+      // `__proto__` is refused by Fastify's JSON parser; the others by the route, naming the field.
+      expect(answer.status, body).toBe(400);
+      if (!body.includes('__proto__'))
+        expect(Object.keys(answer.body.errors), body).toHaveLength(1);
+    }
+  });
 });

@@ -11,6 +11,15 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * An empty field → messages map for a ValidationError. It has no prototype, so a field a client
+ * names `constructor` or `__proto__` is a key like any other (with `{}` it found Object's own
+ * members: `errors.constructor.push` threw, and the client got a 500).
+ */
+export function emptyFieldErrors(): Record<string, string[]> {
+  return Object.create(null) as Record<string, string[]>;
+}
+
 /** Bad input: `errors` maps each offending field to what is wrong with it. */
 export class ValidationError extends HttpError {
   constructor(

@@ -2,7 +2,7 @@
 // each field; well-formed input that breaks a rule (name format, retention periods) is a 422.
 import { z } from 'zod';
 import { schema } from '../db/index.js';
-import { HttpError } from '../http/errors.js';
+import { emptyFieldErrors, HttpError } from '../http/errors.js';
 
 export type FieldErrors = Record<string, string[]>;
 
@@ -49,7 +49,7 @@ export const ownAlertsBody = z.strictObject({
 export function parseBody<T extends z.ZodType>(body: unknown, shape: T, what: string): z.infer<T> {
   const parsed = shape.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = emptyFieldErrors();
   for (const issue of parsed.error.issues) {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
     for (const key of keys) {

@@ -5,7 +5,7 @@ import { recordAuditEvent } from '../audit/index.js';
 import type { Database } from '../db/index.js';
 import { executeCount, schema } from '../db/index.js';
 import type { Actor } from '../http/auth.js';
-import { NotFoundError, ValidationError } from '../http/errors.js';
+import { emptyFieldErrors, NotFoundError, ValidationError } from '../http/errors.js';
 import {
   addError,
   checkDescription,
@@ -87,7 +87,7 @@ export async function createProject(
   actor: Actor,
   input: { name: string; description?: string | null },
 ): Promise<ProjectJson> {
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = emptyFieldErrors();
   const name = input.name.trim();
   checkName(errors, name);
   checkDescription(errors, input.description);
@@ -170,7 +170,7 @@ export function checkProjectSettings(
   input: ProjectSettingsInput,
   caller: { mfaEnabled: boolean },
 ): { changes: Partial<typeof projects.$inferInsert>; errors: FieldErrors } {
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = emptyFieldErrors();
   const changes: Partial<typeof projects.$inferInsert> = {};
   if (input.name !== undefined) {
     const name = input.name.trim();

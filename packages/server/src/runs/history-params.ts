@@ -3,7 +3,7 @@
 // retry) is a 400 naming each offending parameter.
 import { z } from 'zod';
 import { schema } from '../db/index.js';
-import { HttpError } from '../http/errors.js';
+import { emptyFieldErrors, HttpError } from '../http/errors.js';
 import {
   type Cursor,
   DEFAULT_PAGE_SIZE,
@@ -126,7 +126,7 @@ function toPage(data: { page_size?: number; cursor?: string }): PageParams {
 function parse<T extends z.ZodType>(type: T, value: unknown, message: string): z.infer<T> {
   const result = type.safeParse(value);
   if (result.success) return result.data;
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = emptyFieldErrors();
   const add = (path: string, text: string) => {
     errors[path] ??= [];
     errors[path].push(text);

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requireActor } from '../http/auth.js';
 import type { ServerContext } from '../http/context.js';
-import { HttpError, NotFoundError } from '../http/errors.js';
+import { emptyFieldErrors, HttpError, NotFoundError } from '../http/errors.js';
 import { authorize } from '../projects/policy.js';
 import { createManualRun, workflowProject } from './manual.js';
 
@@ -34,7 +34,7 @@ export async function registerManualRunRoutes(
     await authorize(db, actor, await workflowProject(db, workflowId), 'run:create');
     const parsed = body.safeParse(request.body ?? {});
     if (!parsed.success) {
-      const errors: Record<string, string[]> = {};
+      const errors: Record<string, string[]> = emptyFieldErrors();
       for (const issue of parsed.error.issues) {
         const keys =
           issue.code === 'unrecognized_keys' ? issue.keys : [String(issue.path[0] ?? '(body)')];

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, isNull, ne, notInArray, sql } from 'drizzle-orm';
 import { type Database, schema } from '../db/index.js';
-import { ConflictError, NotFoundError, ValidationError } from '../http/errors.js';
+import { ConflictError, emptyFieldErrors, NotFoundError, ValidationError } from '../http/errors.js';
 import { withGraphs } from './read.js';
 import { insertSnapshot } from './snapshots.js';
 import type { FieldErrors, Workflow, WorkflowGraph } from './types.js';
@@ -61,7 +61,7 @@ export async function checkGraphAgainstDatabase(
   graph: WorkflowGraph,
   prefix = '',
 ): Promise<FieldErrors> {
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = emptyFieldErrors();
   const foreign = async (
     table: typeof jobs | typeof triggers | typeof workflowEdges,
     items: { id: string }[],

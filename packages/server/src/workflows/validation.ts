@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { schema } from '../db/index.js';
-import { HttpError, ValidationError } from '../http/errors.js';
+import { emptyFieldErrors, HttpError, ValidationError } from '../http/errors.js';
 import { describeCronError } from './cron-expression.js';
 import type { Edge, FieldErrors, Job, Trigger, WorkflowGraph } from './types.js';
 
@@ -79,7 +79,7 @@ export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
 }
 
 export function zodFieldErrors(error: z.ZodError, prefix = ''): FieldErrors {
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = emptyFieldErrors();
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
@@ -190,7 +190,7 @@ const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  * (`prefix` is prepended, e.g. `workflows[0].`), so a client can show each one where it belongs.
  */
 export function validateWorkflowGraph(graph: WorkflowGraph, prefix = ''): FieldErrors {
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = emptyFieldErrors();
   const at = (path: string, message: string) => addError(errors, `${prefix}${path}`, message);
 
   if (!graph.name) at('name', 'must not be blank');

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { type Database, queryRows, schema } from '../db/index.js';
-import { NotFoundError, ValidationError } from '../http/errors.js';
+import { emptyFieldErrors, NotFoundError, ValidationError } from '../http/errors.js';
 import type { Vault } from '../vault/index.js';
 import { getCurrentSnapshot } from './snapshots.js';
 import type { Trigger } from './types.js';
@@ -137,7 +137,7 @@ export async function createWebhookAuthMethod(
   vault: Vault,
   input: WebhookAuthMethodInput,
 ): Promise<WebhookAuthMethod> {
-  const errors: Record<string, string[]> = {};
+  const errors: Record<string, string[]> = emptyFieldErrors();
   if (!input.name.trim()) errors.name = ['must not be blank'];
   let secrets: { username?: Buffer; password?: Buffer; apiKey?: Buffer };
   let shown: Pick<WebhookAuthMethod, 'api_key' | 'username'>;
