@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { schema } from '../db/index.js';
 import { createTestUser, type TestUser } from '../test-support/actors.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
@@ -195,6 +195,23 @@ describe("provisioning with OpenFn CLI's documents", () => {
         })
       ).status,
     ).toBe(409);
+  });
+
+  it('accepts the keyed state as YAML, with empty keyed collections and credentials', async () => {
+    const { state, ids } = projectState();
+    const yaml = toYaml({ ...state, collections: {}, project_credentials: {} });
+    const posted = await call('POST', '/api/provision/', yaml, 'application/yaml');
+    expect(posted.status).toBe(201);
+    expect(posted.body.data).toMatchObject({ collections: [], project_credentials: [] });
+    const withCollection = await call('POST', '/api/provision', {
+      ...state,
+      collections: { patients: { id: randomUUID(), name: 'patients' } },
+    });
+    expect(withCollection.status).toBe(422);
+    expect(Object.keys(withCollection.body.errors)).toEqual(['collections']);
+    expect((await call('GET', `/api/provision/${ids.project}`)).body.data).toEqual(
+      posted.body.data,
+    );
   });
 
   it('names the errors of a keyed document by its keys', async () => {

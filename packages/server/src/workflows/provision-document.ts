@@ -2,7 +2,7 @@
 // the database. OpenFn's tooling sends it in two shapes:
 //
 //   - Lightning's (`POST /api/provision`, the legacy `openfn deploy`): `workflows`, `jobs`,
-//     `triggers`, `edges` and `project_credentials` are arrays;
+//     `triggers`, `edges`, `project_credentials` and `collections` are arrays;
 //   - OpenFn's project state (`Provisioner.Project_v1` in OpenFn's lexicon, a `.state.json`, what
 //     `deploy --beta` sends): the same items keyed by name (`workflows: { "my-flow": {…} }`).
 //
@@ -232,6 +232,9 @@ function toLists(body: unknown, keys: KeyedLists): unknown {
     ...(body.project_credentials === undefined
       ? {}
       : { project_credentials: list(body.project_credentials, 'project_credentials', keys) }),
+    ...(body.collections === undefined
+      ? {}
+      : { collections: list(body.collections, 'collections', keys) }),
     ...(workflows === undefined
       ? {}
       : {
