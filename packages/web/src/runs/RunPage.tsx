@@ -97,6 +97,12 @@ export function RunPage() {
         </div>
       </dl>
       {run.error_type && <Notice>Run ended with {run.error_type}.</Notice>}
+      {run.lost_at && (
+        <Notice>
+          Marked lost at {formatTime(run.lost_at)} while its worker was still running it; its state
+          was corrected when the worker reported how it ended.
+        </Notice>
+      )}
 
       <div className="run-layout">
         <section aria-labelledby="steps-heading" className="run-steps">

@@ -52,6 +52,8 @@ export interface Run extends RunSummary {
   created_by_id: string | null;
   worker_name: string | null;
   duration_ms: number | null;
+  /** Set when the run had been marked lost and its worker then reported its real outcome. */
+  lost_at: string | null;
   steps: Step[];
 }
 
