@@ -1,5 +1,6 @@
 // A real server on a random port over a fresh test database, for tests that talk HTTP or WebSocket.
 import { randomBytes } from 'node:crypto';
+import type { DestinationStream } from 'pino';
 import { type Config, generateDevKeys, loadConfig } from '../config/index.js';
 import { createLogger } from '../logger.js';
 import { type RunningServer, startServer } from '../server.js';
@@ -12,8 +13,14 @@ export interface TestServer extends RunningServer {
   baseUrl: string;
 }
 
-/** Starts a server; `env` overrides configuration variables (e.g. `{ MAX_DATACLIP_SIZE_MB: '1' }`). */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * Starts a server; `env` overrides configuration variables (e.g. `{ MAX_DATACLIP_SIZE_MB: '1' }`);
+ * `logDestination` receives the server's log lines (stdout otherwise), for tests that read them.
+ */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { logDestination?: DestinationStream } = {},
+): Promise<TestServer> {
   const testDatabase = await createTestDatabase();
   const { config } = loadConfig({
     ...generateDevKeys(),
@@ -25,7 +32,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   // Port 0: the OS picks a free port (the configuration itself only accepts 1–65535).
   const server = await startServer({
     config: { ...config, http: { ...config.http, port: 0 } },
-    logger: createLogger(config.logLevel),
+    logger: createLogger(config.logLevel, 'lightning', options.logDestination),
     database: testDatabase,
   });
   return {
