@@ -356,6 +356,31 @@ describe('log lines over the log payload limit', () => {
   });
 });
 
+describe('error messages', () => {
+  it('cuts an enormous error message so the step and the run still fit in a frame', async () => {
+    const fake = manualChannel();
+    fake.automatic();
+    const queue = queueOn(fake.channel);
+    const error_message = `Error: ${'e'.repeat(12_000_000)}`;
+    queue.enqueue({
+      ...stepComplete,
+      reason: 'fail',
+      error_type: 'JobError',
+      error_message,
+    } as RunEvent);
+    queue.enqueue({ ...runComplete, reason: 'fail', error_type: 'JobError', error_message });
+    await queue.done;
+    expect(fake.sent.map((s) => s.event)).toEqual(['step:complete', 'run:complete']);
+    for (const sent of fake.sent) {
+      const message = sent.payload.error_message as string;
+      expect(message.length).toBeLessThan(70 * 1024);
+      expect(message).toMatch(
+        /^Error: e+ … \[error message truncated: it has 12000007 characters\]$/,
+      );
+    }
+  });
+});
+
 describe('transient error replies', () => {
   it('are the ones the server marks as such', () => {
     const error = (response: unknown) => ({ status: 'error' as const, response });

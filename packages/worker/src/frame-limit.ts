@@ -48,6 +48,18 @@ export function logPayloadLimitMb(planLimitMb: unknown, workerLimitMb?: number):
   return Math.min(chosen, MAX_LOG_PAYLOAD_MB);
 }
 
+/** Longest `error_message` sent: a job can throw an error with a message of any size. */
+export const MAX_ERROR_MESSAGE_CHARS = 64 * 1024;
+
+/** The push with an over-long `error_message` cut, and marked so. */
+function withShortErrorMessage(push: RunPush): RunPush {
+  if (push.event !== 'step:complete' && push.event !== 'run:complete') return push;
+  const message = push.payload.error_message;
+  if (typeof message !== 'string' || message.length <= MAX_ERROR_MESSAGE_CHARS) return push;
+  const cut = `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)} … [error message truncated: it has ${message.length} characters]`;
+  return { ...push, payload: { ...push.payload, error_message: cut } } as RunPush;
+}
+
 export interface FrameBudget {
   /** Characters of output dataclips sent so far in the run (bounds the final state's size). */
   outputChars: number;
@@ -64,6 +76,7 @@ export function createFrameBudget(): FrameBudget {
  * left out.
  */
 export function fitToFrame(push: RunPush, budget: FrameBudget): { push: RunPush; note?: string } {
+  push = withShortErrorMessage(push);
   if (push.event === 'step:complete') {
     const payload = push.payload;
     if (payload.output_dataclip_error) budget.hasWithheld = true;
