@@ -20,8 +20,13 @@ const CREDENTIAL_SECRET = 'credential-secret-93d2a7c41e';
 const HEADER_SECRET = 'header-secret-0b8e4d2f77';
 const SECRETS = [BODY_SECRET, CREDENTIAL_SECRET, HEADER_SECRET];
 
+// Fails with both secrets in its error; or, asked for `nul`, ends with an output PostgreSQL cannot
+// store (a NUL beside the secrets), so the server's write of the step's output fails.
 const FAILING_JOB = `fn(state => {
   console.log('about to fail');
+  if (state.data.mode === 'nul') {
+    return { data: { secret: state.data.secret, password: state.configuration.password, nul: '\\u0000' } };
+  }
   throw new Error('failed with ' + state.configuration.password + ' and ' + state.data.secret);
 })`;
 
@@ -158,6 +163,17 @@ describe('secrets never reach the logs', () => {
     const { work_order_id: workOrderId } = (await accepted.json()) as { work_order_id: string };
     const run = await finishedRun(workOrderId);
     expect(run.state).not.toBe('success');
+  });
+
+  it('a run whose output the database refuses leaves the secrets out of both logs', async () => {
+    const accepted = await webhook(JSON.stringify({ secret: BODY_SECRET, mode: 'nul' }));
+    expect(accepted.status).toBe(200);
+    const { work_order_id: workOrderId } = (await accepted.json()) as { work_order_id: string };
+    await finishedRun(workOrderId);
+    // The path this exercises: the step's output cannot be stored, and that failure is logged.
+    const line = serverLog.find((entry) => entry.includes('"run event not stored"'));
+    expect(line, 'the refused write is logged').toBeDefined();
+    expect(JSON.parse(line!).err).toMatchObject({ type: 'DatabaseError', code: '22P05' });
   });
 
   it('the server log and the worker log hold none of the secrets', () => {
