@@ -18,6 +18,7 @@ export { executeCount, queryRows } from './raw.js';
 export * as schema from './schema.js';
 export {
   findUnstorableJson,
+  isNestedDeeperThan,
   MAX_JSON_DEPTH,
   type UnstorableJson,
   unstorableTextProblem,

@@ -71,3 +71,21 @@ export function findUnstorableJson(
   }
   return undefined;
 }
+
+/**
+ * True when `value` nests arrays and objects more than `maxDepth` levels deep (iteratively, so a
+ * document of any depth is measured without recursion).
+ */
+export function isNestedDeeperThan(value: unknown, maxDepth = MAX_JSON_DEPTH): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= maxDepth) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (child !== null && typeof child === 'object')
+        stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return false;
+}

@@ -15,6 +15,7 @@ import { registerSocketRoutes } from '../sockets/routes.js';
 import { registerTriggerRoutes } from '../triggers/routes.js';
 import { registerWorkflowRoutes } from '../workflows/routes.js';
 import { installAuthentication } from './auth.js';
+import { installBodyDepthLimit } from './body-depth.js';
 import type { ServerContext } from './context.js';
 import { registerApiCors } from './cors.js';
 import { installErrorHandler } from './error-handler.js';
@@ -48,6 +49,7 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
   });
   trackRoutes(app);
   installErrorHandler(app);
+  installBodyDepthLimit(app);
   await registerSecurityHeaders(app, config);
   await registerApiCors(app, config);
   installOriginCheck(app, config);

@@ -126,3 +126,20 @@ describe('fields named like Object members', () => {
     }
   });
 });
+
+describe('API bodies nested too deep', () => {
+  it('refuses a JSON body nested 20,000 levels deep with 400 on any route', async () => {
+    for (const [method, url] of [
+      ['POST', '/api/provision'],
+      ['PATCH', '/api/me'],
+      ['POST', '/api/credentials'],
+    ] as const) {
+      const answer = await send(method, url, `{"name":${deep(20_000)}}`, {
+        ...user.headers,
+        'content-type': 'application/json',
+      });
+      expect(answer.status, url).toBe(400);
+      expect(answer.body.errors, url).toEqual({ body: ['is nested more than 512 levels deep'] });
+    }
+  });
+});
