@@ -227,6 +227,8 @@ export function createWorker(options: WorkerOptions): Worker {
       memoryLimitMb: options.maxRunMemoryMb,
       timeoutMs: options.maxRunDurationSeconds * 1000,
       ...(options.maxRunsPerChild ? { maxRunsPerChild: options.maxRunsPerChild } : {}),
+      onChildRetired: ({ pid, reason }) =>
+        logger.info({ pid }, `Replacing a pool child: ${reason}`),
     });
     try {
       await pool.ready;

@@ -43,19 +43,19 @@ function post(message: ChildMessage, then?: () => void): void {
 let currentRunId: string | null = null;
 
 /** Report a run-ending failure, then leave: the parent replaces this child. */
-function die(message: string): void {
+function die(message: string, security = false): void {
   if (isDying) return;
-  post({ type: 'fatal', runId: currentRunId, message }, () => reallyExit(1));
+  post({ type: 'fatal', runId: currentRunId, message, security }, () => reallyExit(1));
   isDying = true;
   // If the IPC channel is gone the callback never fires.
   setTimeout(() => reallyExit(1), 1000).unref();
 }
 
 process.on('uncaughtException', (error) => {
-  die(`Uncaught exception in run: ${describe(error)}`);
+  die(`Uncaught exception in run: ${describe(error)}`, isEvalError(error));
 });
 process.on('unhandledRejection', (reason) => {
-  die(`Unhandled promise rejection in run: ${describe(reason)}`);
+  die(`Unhandled promise rejection in run: ${describe(reason)}`, isEvalError(reason));
 });
 // A job or adaptor that reaches `process` must not end the child quietly: the run ends with a
 // clear crash message and the pool replaces the child.
@@ -68,6 +68,22 @@ process.abort = (() => {
   return undefined as never;
 }) as typeof process.abort;
 process.on('disconnect', () => reallyExit(0));
+
+/**
+ * Blocked code generation (`eval`, `new Function`) throws EvalError in this child. Jobs run in
+ * their own realm, so the error is not an `instanceof` the host's Error: look at its name.
+ */
+function isEvalError(error: unknown): boolean {
+  try {
+    return (
+      typeof error === 'object' &&
+      error !== null &&
+      (error as { name?: unknown }).name === 'EvalError'
+    );
+  } catch {
+    return false;
+  }
+}
 
 function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;

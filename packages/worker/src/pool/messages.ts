@@ -38,8 +38,12 @@ export type ChildMessage =
    * handles, requests beyond the child's own when it was ready). Empty: the child may serve again.
    */
   | { type: 'idle'; runId: string; leftovers: string[] }
-  /** Something killed the run from inside: uncaught exception, unhandled rejection, exit(). */
-  | { type: 'fatal'; runId: string | null; message: string };
+  /**
+   * Something killed the run from inside: uncaught exception, unhandled rejection, exit().
+   * `security`: what escaped was blocked code generation (an EvalError), so the run ends as
+   * `kill` / SecurityError like code generation anywhere else, not as a crash.
+   */
+  | { type: 'fatal'; runId: string | null; message: string; security?: boolean };
 
 const childTypes = new Set(['ready', 'event', 'credential', 'done', 'idle', 'fatal']);
 

@@ -247,6 +247,44 @@ describe('limits', () => {
     expectWellFormed(recorder.events);
   });
 
+  it('ends a run kill/SecurityError when blocked code generation escapes as an unhandled rejection', async () => {
+    const recorder = recordEvents();
+    const result = await pool.run(
+      jobPlan(
+        'fn(async s => { (async () => { await null; new Function("return 1")(); })(); return new Promise(() => {}); })',
+        { run_timeout_ms: 10_000 },
+      ),
+      { data: {} },
+      recorder,
+    );
+    expect(result).toEqual({
+      reason: 'kill',
+      error_type: 'SecurityError',
+      error_message: 'Illegal eval statement detected',
+    });
+    expectWellFormed(recorder.events);
+  });
+
+  it('says why it replaces a child its run left busy', async () => {
+    const retired: string[] = [];
+    const watched = createPool({
+      size: 1,
+      adaptorsDir: ADAPTORS_DIR,
+      onChildRetired: ({ reason }) => retired.push(reason),
+    });
+    try {
+      const result = await watched.run(
+        jobPlan('fn(s => { (async () => { for (;;) await null })(); return s; })'),
+        { data: {} },
+      );
+      expect(result.reason).toBe('success');
+      await expect.poll(() => retired, { timeout: 60_000 }).toHaveLength(1);
+      expect(retired[0]).toMatch(/left the event loop busy: no word within 2000ms/);
+    } finally {
+      await watched.close();
+    }
+  });
+
   it('keeps its size after kills and crashes (two children and a spare while in use)', async () => {
     await expect.poll(() => pool.stats().children).toBe(3);
   });

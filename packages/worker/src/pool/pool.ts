@@ -17,7 +17,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import type { ErrorType, ExecutionPlan, RunEvent, RunResult, State } from '@lightning/runtime';
+import {
+  type ErrorType,
+  type ExecutionPlan,
+  type RunEvent,
+  type RunResult,
+  SecurityError,
+  type State,
+} from '@lightning/runtime';
 import { type ChildMessage, isChildMessage, type ParentMessage } from './messages.js';
 import { readRss } from './rss.js';
 import { createRunStream, type RunStream } from './run-stream.js';
@@ -52,6 +59,12 @@ export interface PoolOptions {
   warm?: number;
   /** How long a child above `warm` may stay idle. Default 60 000. */
   idleTimeoutMs?: number;
+  /**
+   * Told when a child is replaced because of what its last run left behind (leftovers, or no
+   * word within the quiescence grace): the worker logs it, so an operator can see why a project's
+   * runs keep paying for new children.
+   */
+  onChildRetired?: (details: { pid: number | undefined; reason: string }) => void;
   /** Start children with `--frozen-intrinsics`. Default true. */
   freezeIntrinsics?: boolean;
   /** Extra entries for every run:start `versions`, e.g. `{ worker: '0.1.0' }`. */
@@ -363,8 +376,13 @@ export function createPool(options: PoolOptions): Pool {
       slot.fatalMessage = String(message.message).slice(0, 1000);
       // The child exits by itself; end its run now rather than on its exit. A child that dies
       // while starting is left to its exit, which counts it as a failed start.
-      if (slot.run) kill(slot, slot.run, crashResult(slot.fatalMessage));
-      else if (slot.state !== 'starting') retire(slot);
+      if (slot.run) {
+        kill(
+          slot,
+          slot.run,
+          message.security === true ? securityResult() : crashResult(slot.fatalMessage),
+        );
+      } else if (slot.state !== 'starting') retire(slot);
       return;
     }
     const run = slot.run;
@@ -619,6 +637,10 @@ export function createPool(options: PoolOptions): Pool {
       slot.drainingRunId = run.id;
       slot.drainTimer = setTimeout(() => {
         if (slot.state !== 'draining') return;
+        reportRetired(
+          slot,
+          `its run left the event loop busy: no word within ${quiesceGraceMs}ms of the run's end`,
+        );
         retire(slot);
         dispatch();
       }, quiesceGraceMs);
@@ -633,6 +655,7 @@ export function createPool(options: PoolOptions): Pool {
     slot.drainingRunId = null;
     const leftovers = Array.isArray(message.leftovers) ? message.leftovers : [];
     if (leftovers.length > 0) {
+      reportRetired(slot, `its run left work running: ${leftovers.slice(0, 10).join(', ')}`);
       retire(slot);
     } else {
       slot.state = 'idle';
@@ -652,6 +675,14 @@ export function createPool(options: PoolOptions): Pool {
     if (run.isSettled) return;
     settle(run, result, slot);
     retire(slot);
+  }
+
+  function reportRetired(slot: Slot, reason: string): void {
+    try {
+      options.onChildRetired?.({ pid: slot.child.pid, reason });
+    } catch {
+      // A logger that throws must not leave the child half-retired.
+    }
   }
 
   function retire(slot: Slot): void {
@@ -686,7 +717,10 @@ export function createPool(options: PoolOptions): Pool {
     // Memory is only reported on steps the pool has to close itself.
     const rss = slot && !run.stream.isComplete ? (readRss(slot.child.pid ?? -1) ?? run.lastRss) : 0;
     try {
-      run.stream.finish(result, rss);
+      run.stream.finish(result, rss, {
+        memoryLimitMb: run.memoryLimitMb,
+        timeoutMs: run.timeoutMs,
+      });
     } catch {
       // The caller's onEvent threw while the run was being closed: the run ends all the same,
       // and the pool's own state (this child's retirement) must not be left half-done.
@@ -848,6 +882,12 @@ function oomResult(): RunResult {
 
 function crashResult(message: string): RunResult {
   return { reason: 'crash', error_type: 'RuntimeCrash', error_message: message };
+}
+
+/** Code generation that escaped the runtime (say in an unhandled rejection): as the runtime ends it. */
+function securityResult(): RunResult {
+  const error = new SecurityError();
+  return { reason: error.severity, error_type: error.type, error_message: error.message };
 }
 
 function closedResult(when: string): RunResult {

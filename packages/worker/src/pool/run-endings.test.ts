@@ -74,7 +74,7 @@ describe('how a run ends, through the real pool', () => {
       output_state: {},
     });
     expect(logs.slice(-3)).toEqual([
-      expect.stringMatching(/^error Run killed: it did not finish within its time limit/),
+      expect.stringMatching(/^error Run killed: it did not finish within its time limit of 1500ms/),
       'info Run complete with status: kill',
       'error TimeoutError: Workflow failed to return within 1500ms',
     ]);
@@ -88,7 +88,7 @@ describe('how a run ends, through the real pool', () => {
     expect(result).toMatchObject({ reason: 'kill', error_type: 'OOMError' });
     expect(steps[0]).toMatchObject({ reason: 'kill', error_type: 'OOMError', output_state: {} });
     expect(logs).toContainEqual(
-      expect.stringMatching(/^error Run killed: it went over its memory limit/),
+      expect.stringMatching(/^error Run killed: it went over its memory limit of 150mb/),
     );
   });
 });
