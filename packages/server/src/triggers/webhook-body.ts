@@ -117,8 +117,8 @@ export function checkStorable(value: unknown, root: string): void {
 }
 
 /**
- * The parsed body for the dataclip: 415 when it cannot be parsed for its content type, 400 when
- * it parses but cannot be stored as it is.
+ * The parsed body for the dataclip: 415 for a content type that is not accepted, 400 for JSON
+ * that does not parse or a body that parses but cannot be stored as it is.
  */
 export function parseWebhookBody(raw: Buffer, contentType: string | undefined): unknown {
   const body = parseForType(raw, contentType);
@@ -134,9 +134,8 @@ function parseForType(raw: Buffer, contentType: string | undefined): unknown {
     try {
       value = JSON.parse(raw.toString('utf8'));
     } catch (error) {
-      throw new UnsupportedMediaTypeError(
-        `The body is not valid JSON: ${(error as Error).message}`,
-      );
+      // 400 like every JSON route of the API: the type is accepted, the body is wrong.
+      throw new HttpError(400, `The body is not valid JSON: ${(error as Error).message}`);
     }
     return value !== null && typeof value === 'object' && !Array.isArray(value)
       ? value

@@ -225,9 +225,11 @@ describe('webhook ingestion', () => {
     expect((await post(`/i/${triggerId}`, {})).status).toBe(200);
   });
 
-  it('answers 415 for a body that does not parse for its content type', async () => {
+  it('answers 400 for malformed JSON, 415 for a content type it does not take', async () => {
     const { triggerId } = await webhookWorkflow();
-    expect((await post(`/i/${triggerId}`, '{"broken": ')).status).toBe(415);
+    const broken = await post(`/i/${triggerId}`, '{"broken": ');
+    expect(broken.status).toBe(400);
+    expect(broken.body.error).toMatch(/not valid JSON/);
     const xml = await fetch(`${server.baseUrl}/i/${triggerId}`, {
       method: 'POST',
       headers: { 'content-type': 'application/xml' },
