@@ -296,3 +296,278 @@ describe("provisioning with OpenFn CLI's documents", () => {
     expect((await call('GET', `/api/provision/${keyed.id}`)).status).toBe(404);
   });
 });
+
+/**
+ * A spec as `openfn deploy` reads it (`project.yaml`): every list keyed, nothing identified, edges
+ * and credentials by name, a body inline or as `{path, content}` once the CLI has read the file.
+ */
+function projectSpec() {
+  return {
+    name: 'spec-project',
+    description: 'Deployed from a spec',
+    credentials: {},
+    workflows: {
+      'Sample-Workflow': {
+        name: 'Sample Workflow',
+        jobs: {
+          'Fetch-Patients': {
+            name: 'Fetch Patients',
+            adaptor: '@openfn/language-http@6.5.1',
+            credential: null,
+            body: 'get("/patients")',
+          },
+          store: {
+            name: 'store',
+            adaptor: '@openfn/language-common@latest',
+            credential: null,
+            body: { path: './jobs/store.js', content: 'fn(s => s)\n' },
+          },
+        },
+        triggers: { webhook: { type: 'webhook', enabled: true } },
+        edges: {
+          'webhook->Fetch-Patients': {
+            source_trigger: 'webhook',
+            target_job: 'Fetch-Patients',
+            condition_type: 'always',
+            enabled: true,
+          },
+          'Fetch-Patients->store': {
+            source_job: 'Fetch-Patients',
+            target_job: 'store',
+            condition_type: 'js_expression',
+            condition_expression: 'state.data.length > 0',
+            condition_label: 'some patients',
+            enabled: true,
+          },
+        },
+      },
+      nightly: {
+        name: 'nightly',
+        jobs: {
+          report: { name: 'report', adaptor: '@openfn/language-common@3.3.4', body: 'fn(s => s)' },
+        },
+        triggers: { cron: { type: 'cron', cron_expression: '0 2 * * *', enabled: false } },
+        edges: {
+          'cron->report': {
+            source_trigger: 'cron',
+            target_job: 'report',
+            condition_type: 'always',
+          },
+        },
+      },
+    },
+  };
+}
+
+describe("provisioning with the CLI's spec (project.yaml: names, no ids)", () => {
+  it('creates a project from a spec, and the spec, its export and its state deploy again as no-ops', async () => {
+    const posted = await call('POST', '/api/provision/', toYaml(projectSpec()), 'application/yaml');
+    expect(posted.status).toBe(201);
+    const state = posted.body.data;
+    const [sample, nightly] = state.workflows;
+    expect(sample.name).toBe('Sample Workflow');
+    const [fetchJob, store] = sample.jobs;
+    expect(store).toMatchObject({
+      name: 'store',
+      body: 'fn(s => s)\n',
+      project_credential_id: null,
+    });
+    const [webhook] = sample.triggers;
+    expect(sample.edges).toEqual([
+      expect.objectContaining({ source_trigger_id: webhook.id, target_job_id: fetchJob.id }),
+      expect.objectContaining({
+        source_job_id: fetchJob.id,
+        target_job_id: store.id,
+        condition_label: 'some patients',
+      }),
+    ]);
+    expect(nightly.edges[0].source_trigger_id).toBe(nightly.triggers[0].id);
+    const snapshots = await snapshotCount(state.id);
+
+    // The same spec again (JSON, YAML, as text/plain), the export, and the state: nothing new.
+    const again = [
+      await call('POST', `/api/provision?id=${state.id}`, projectSpec()),
+      await call('POST', '/api/provision', { ...projectSpec(), id: state.id }),
+      await call('POST', `/api/provision/?id=${state.id}`, toYaml(projectSpec()), 'text/plain'),
+    ];
+    const exported = await call('GET', `/api/provision/yaml?id=${state.id}`);
+    again.push(await call('POST', `/api/provision?id=${state.id}`, exported.body, 'text/yaml'));
+    again.push(await call('POST', `/api/provision?id=${state.id}`, exported.body, 'text/plain'));
+    const read = await call('GET', `/api/provision/${state.id}`);
+    again.push(await call('POST', '/api/provision', read.body.data));
+    again.push(await call('POST', '/api/provision', toYaml(read.body.data), 'text/plain'));
+    for (const answer of again) {
+      expect(answer.status).toBe(201);
+      expect(answer.body.data).toEqual(state);
+    }
+    expect(read.body.data).toEqual(state);
+    expect(await snapshotCount(state.id)).toBe(snapshots);
+    expect((await call('GET', `/api/provision/yaml?id=${state.id}`)).body).toBe(exported.body);
+  });
+
+  it('applies a changed spec as `openfn deploy` would: edits in place, unlisted items deleted', async () => {
+    const created = (await call('POST', '/api/provision', projectSpec())).body.data;
+    const [sample] = created.workflows;
+    const snapshots = await snapshotCount(created.id);
+    const spec = projectSpec();
+    const flow = spec.workflows['Sample-Workflow'];
+    // `store` and its edge go; the fetch job changes; a new job takes its place.
+    const { store: _store, ...jobs } = flow.jobs;
+    const changed = {
+      ...spec,
+      workflows: {
+        ...spec.workflows,
+        'Sample-Workflow': {
+          ...flow,
+          jobs: {
+            ...jobs,
+            'Fetch-Patients': { ...jobs['Fetch-Patients'], body: 'get("/patients?page=2")' },
+            upload: { name: 'upload', adaptor: '@openfn/language-http@6.5.1', body: 'post("/x")' },
+          },
+          edges: {
+            'webhook->Fetch-Patients': flow.edges['webhook->Fetch-Patients'],
+            'Fetch-Patients->upload': {
+              source_job: 'Fetch-Patients',
+              target_job: 'upload',
+              condition_type: 'on_job_success',
+            },
+          },
+        },
+      },
+    };
+    const deployed = await call('POST', `/api/provision?id=${created.id}`, changed);
+    expect(deployed.status).toBe(201);
+    const [after] = deployed.body.data.workflows;
+    expect(after.lock_version).toBe(sample.lock_version + 1);
+    expect(after.jobs.map((job: { name: string }) => job.name)).toEqual([
+      'Fetch Patients',
+      'upload',
+    ]);
+    expect(after.jobs[0]).toMatchObject({ id: sample.jobs[0].id, body: 'get("/patients?page=2")' });
+    expect(after.edges.map((edge: { id: string }) => edge.id)[0]).toBe(sample.edges[0].id);
+    expect(after.edges).toHaveLength(2);
+    expect(after.edges[1]).toMatchObject({
+      source_job_id: after.jobs[0].id,
+      target_job_id: after.jobs[1].id,
+    });
+    // The other workflow did not change: one snapshot, of the changed one.
+    expect(await snapshotCount(created.id)).toBe(snapshots + 1);
+    expect((await call('POST', `/api/provision?id=${created.id}`, changed)).body.data).toEqual(
+      deployed.body.data,
+    );
+    expect(await snapshotCount(created.id)).toBe(snapshots + 1);
+  });
+
+  it('takes the spec with ids and in arrays, and resolves credentials by name and owner', async () => {
+    const db = server.testDatabase.db;
+    const created = (await call('POST', '/api/provision', projectSpec())).body.data;
+    const [credential] = await db
+      .insert(schema.credentials)
+      .values({ name: 'patients api', userId: user.id, schema: 'raw', body: Buffer.from('x') })
+      .returning({ id: schema.credentials.id });
+    await db
+      .insert(schema.projectCredentials)
+      .values({ projectId: created.id, credentialId: credential!.id });
+    const spec = projectSpec();
+    const flow = spec.workflows['Sample-Workflow'];
+    const key = `${user.email}-patients-api`;
+    const arrays = {
+      id: created.id,
+      name: spec.name,
+      description: spec.description,
+      credentials: { [key]: { name: 'patients api', owner: user.email } },
+      workflows: [
+        {
+          id: created.workflows[0].id,
+          name: flow.name,
+          jobs: [
+            { ...flow.jobs['Fetch-Patients'], credential: key },
+            { ...flow.jobs.store, id: created.workflows[0].jobs[1].id },
+          ],
+          triggers: [flow.triggers.webhook],
+          edges: [
+            { ...flow.edges['webhook->Fetch-Patients'], target_job: 'Fetch Patients' },
+            { ...flow.edges['Fetch-Patients->store'], source_job: 'Fetch Patients' },
+          ],
+        },
+      ],
+    };
+    const deployed = await call('POST', '/api/provision', arrays);
+    expect(deployed.status).toBe(201);
+    const [sample, nightly] = deployed.body.data.workflows;
+    expect(sample.jobs.map((job: { id: string }) => job.id)).toEqual(
+      created.workflows[0].jobs.map((job: { id: string }) => job.id),
+    );
+    expect(sample.jobs[0].project_credential_id).toBe(deployed.body.data.project_credentials[0].id);
+    expect(sample.edges.map((edge: { id: string }) => edge.id)).toEqual(
+      created.workflows[0].edges.map((edge: { id: string }) => edge.id),
+    );
+    // The workflow the document leaves out is kept.
+    expect(nightly).toEqual(created.workflows[1]);
+    const snapshots = await snapshotCount(created.id);
+    expect((await call('POST', '/api/provision', arrays)).body.data).toEqual(deployed.body.data);
+    const exported = (await call('GET', `/api/provision/yaml?id=${created.id}`)).body;
+    expect(parseYaml(exported).workflows['Sample-Workflow'].jobs['Fetch-Patients'].credential).toBe(
+      key,
+    );
+    expect(
+      (await call('POST', `/api/provision?id=${created.id}`, exported, 'text/plain')).body.data,
+    ).toEqual(deployed.body.data);
+    expect(await snapshotCount(created.id)).toBe(snapshots);
+  });
+
+  it('reports every problem of a spec at once, by its keys, and applies nothing', async () => {
+    const created = (await call('POST', '/api/provision', projectSpec())).body.data;
+    // biome-ignore lint/suspicious/noExplicitAny: a deep edit of a test document
+    const spec = projectSpec() as Record<string, any>;
+    const flow = spec.workflows['Sample-Workflow'];
+    flow.edges['Fetch-Patients->store'].target_job = 'Store';
+    flow.jobs.store.adaptor = 'common';
+    flow.jobs['Fetch-Patients'].body = { path: './jobs/fetch.js' };
+    flow.jobs['Fetch-Patients'].credential = 'nobody-nothing';
+    spec.workflows.nightly.triggers.cron.cron_expression = 'every night';
+    spec.credentials = { 'x@example.com-db': { name: 'db', owner: 'x@example.com' } };
+    const invalid = await call('POST', `/api/provision?id=${created.id}`, spec);
+    expect(invalid.status).toBe(422);
+    expect(Object.keys(invalid.body.errors).sort()).toEqual([
+      'credentials.x@example.com-db',
+      'workflows.Sample-Workflow.edges.Fetch-Patients->store.target_job',
+      'workflows.Sample-Workflow.jobs.Fetch-Patients.body',
+      'workflows.Sample-Workflow.jobs.Fetch-Patients.credential',
+      'workflows.Sample-Workflow.jobs.store.adaptor',
+      'workflows.nightly.triggers.cron.cron_expression',
+    ]);
+    // Malformed fields (400) come with the names that name nothing, all in one answer.
+    flow.jobs.store.adaptor = 42;
+    flow.edges['webhook->Fetch-Patients'].condition_type = 'sometimes';
+    const malformed = await call('POST', `/api/provision?id=${created.id}`, spec);
+    expect(malformed.status).toBe(400);
+    expect(Object.keys(malformed.body.errors)).toEqual(
+      expect.arrayContaining([
+        'workflows.Sample-Workflow.jobs.store.adaptor',
+        'workflows.Sample-Workflow.edges.webhook->Fetch-Patients.condition_type',
+        'workflows.Sample-Workflow.edges.Fetch-Patients->store.target_job',
+      ]),
+    );
+    expect((await call('GET', `/api/provision/${created.id}`)).body.data).toEqual(created);
+    // The id of the query and of the document must agree.
+    const other = await call('POST', `/api/provision?id=${randomUUID()}`, {
+      ...projectSpec(),
+      id: created.id,
+    });
+    expect(other.status).toBe(400);
+    expect(Object.keys(other.body.errors)).toEqual(['id']);
+  });
+
+  it('reports every YAML syntax error with its line, not only the first', async () => {
+    const { status, body } = await call(
+      'POST',
+      '/api/provision',
+      'name: a\n  bad: indentation\nworkflows: [unclosed\nid: "x\n',
+      'text/plain',
+    );
+    expect(status).toBe(400);
+    expect(body.errors['(body)'].length).toBeGreaterThan(1);
+    for (const message of body.errors['(body)']) expect(message).toMatch(/line \d+/);
+  });
+});

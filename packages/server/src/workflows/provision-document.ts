@@ -15,6 +15,8 @@ import { isPair, isScalar, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { schema } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
+import type { ProjectDocument } from './provision.js';
+import { resolveSpec } from './provision-spec.js';
 import type { FieldErrors } from './types.js';
 import {
   addError,
@@ -134,8 +136,13 @@ export type KeyedLists = Map<string, string[]>;
 export interface ParsedDocument {
   document: ProvisionDocument;
   keys: KeyedLists;
-  /** Fields refused with 422 (set but not supported), by array path. */
+  /**
+   * Fields refused with 422 (set but not supported, or a spec's names that name nothing), by
+   * array path.
+   */
   refused: FieldErrors;
+  /** Items (array paths) whose names could not be resolved: their other errors are not repeated. */
+  unresolved: Set<string>;
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -146,21 +153,35 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
  * Parses a provisioning document in either shape. 400 (naming each path) for a malformed one;
  * the fields it sets that this server cannot keep come back in `refused`, for a 422 with the rest.
  */
-export function parseProvisionDocument(body: unknown): ParsedDocument {
+export function parseProvisionDocument(
+  body: unknown,
+  stored: ProjectDocument | null = null,
+): ParsedDocument {
   const keys: KeyedLists = new Map();
   const errors: FieldErrors = {};
   checkText(body, [], errors);
   if (Object.keys(errors).length > 0) {
     throw new HttpError(400, 'The provisioning document is malformed', { errors });
   }
-  const listed = toLists(body ?? {}, keys);
+  // A spec (items named, not identified) becomes the state form against the stored project.
+  const resolved = resolveSpec(body, stored);
+  const listed = toLists(resolved.body ?? {}, keys);
   const parsed = provisionDocumentSchema.safeParse(listed);
   if (!parsed.success) {
+    // Every problem at once: the names that name nothing too, not only the malformed fields.
+    const all = zodFieldErrors(parsed.error);
+    for (const [path, messages] of Object.entries(resolved.errors)) {
+      for (const message of messages) addError(all, path, message);
+    }
     throw new HttpError(400, 'The provisioning document is malformed', {
-      errors: displayErrors(zodFieldErrors(parsed.error), keys),
+      errors: displayErrors(all, keys),
     });
   }
-  return { document: parsed.data, keys, refused: refusedFields(parsed.data) };
+  const refused = refusedFields(parsed.data);
+  for (const [path, messages] of Object.entries(resolved.errors)) {
+    for (const message of messages) addError(refused, path, message);
+  }
+  return { document: parsed.data, keys, refused, unresolved: resolved.unresolved };
 }
 
 /** Walks the raw document: prototype keys and text PostgreSQL refuses are 400s at their path. */
@@ -196,7 +217,14 @@ function checkText(value: unknown, path: PropertyKey[], errors: FieldErrors): vo
  */
 export function parseYamlDocument(text: string): unknown {
   const document = parseDocument(text);
-  if (document.errors.length > 0) throw document.errors[0];
+  if (document.errors.length > 0) {
+    // Every syntax error at once, each at its line and column.
+    throw new HttpError(400, 'The YAML document cannot be parsed', {
+      errors: {
+        '(body)': document.errors.map((error) => error.message.replace(/\n[\s\S]*$/, '')),
+      },
+    });
+  }
   const errors: FieldErrors = {};
   visit(document, {
     Pair(_key, pair, path) {

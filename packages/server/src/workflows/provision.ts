@@ -25,6 +25,7 @@ import {
   type ProvisionWorkflow,
   parseProvisionDocument,
 } from './provision-document.js';
+import { isSpecDocument } from './provision-spec.js';
 import {
   checkGraphsAgainstDatabase,
   insertNewWorkflows,
@@ -96,7 +97,7 @@ export async function provisionProject(
   options: ProvisionOptions = {},
 ): Promise<ProjectDocument> {
   await precheckSettings(db, body, options.caller);
-  const parsed = parseProvisionDocument(body);
+  const parsed = parseProvisionDocument(body, await storedForSpec(db, body));
   try {
     await db.transaction(async (tx) => {
       await applyDocument(tx, parsed, options);
@@ -109,6 +110,15 @@ export async function provisionProject(
     }
   }
   return describeProject(db, parsed.document.id);
+}
+
+/** The stored project a spec-form document is resolved against (null: none, or not a spec). */
+async function storedForSpec(db: Database, body: unknown): Promise<ProjectDocument | null> {
+  if (!isSpecDocument(body)) return null;
+  const id = (body as { id?: unknown }).id;
+  if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const [row] = await db.select({ id: projects.id }).from(projects).where(eq(projects.id, id));
+  return row ? describeProject(db, id) : null;
 }
 
 /** An error whose field paths are those of the document's own shape (keyed lists by key). */
@@ -372,6 +382,11 @@ async function applyDocument(
   );
   for (const [path, messages] of Object.entries(databaseErrors)) {
     for (const message of messages) addError(errors, path, message);
+  }
+  // An item whose names named nothing is reported for that alone, not again for what follows.
+  for (const path of Object.keys(errors)) {
+    if (Object.hasOwn(parsed.refused, path)) continue;
+    if ([...parsed.unresolved].some((prefix) => path.startsWith(`${prefix}.`))) delete errors[path];
   }
   if (Object.keys(errors).length > 0) {
     throw new ValidationError('The provisioning document is not valid; nothing was saved', errors);

@@ -1,6 +1,7 @@
 // HTTP routes of the workflows context: authorize → parse → call → shape. The logic lives in
 // workflows.ts and provision.ts; every route asks the projects policy first (projects/policy.ts), so
 // a caller without the role gets 401/403/404 before any body is looked at.
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Actor, requireActor } from '../http/auth.js';
@@ -24,6 +25,7 @@ import {
 import { parsePageRequest } from './pagination.js';
 import { describeProject, provisionProject, toYaml } from './provision.js';
 import { parseYamlDocument } from './provision-document.js';
+import { isSpecDocument } from './provision-spec.js';
 import { getJob, getWorkflow, listJobsPage, listWorkflowsPage } from './read.js';
 import { assertProjectExists } from './save.js';
 import { listSnapshots } from './snapshots.js';
@@ -282,18 +284,18 @@ export async function registerWorkflowRoutes(
   // ── Provisioning (the surface of OpenFn's CLI `deploy` / `pull`) ─────────────────────────────
 
   await app.register(async (scope) => {
-    // A document may also be posted as YAML, the format `GET …?format=yaml` returns.
+    // A document may also be posted as YAML, the format `GET …?format=yaml` and
+    // `GET /api/provision/yaml` return; as text/plain too (what `curl --data-binary @project.yaml`
+    // sends): YAML is a superset of JSON, so a JSON document sent as text reads the same.
+    scope.removeContentTypeParser('text/plain');
     scope.addContentTypeParser(
-      ['application/yaml', 'application/x-yaml', 'text/yaml'],
+      ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
       { parseAs: 'string' },
       (_request, text, done) => {
         try {
           done(null, parseYamlDocument(text as string));
         } catch (error) {
-          if (error instanceof HttpError) return done(error);
-          done(
-            new HttpError(400, `The YAML document cannot be parsed: ${(error as Error).message}`),
-          );
+          done(error as Error);
         }
       },
     );
@@ -304,7 +306,24 @@ export async function registerWorkflowRoutes(
       // What the document may change inside is decided field by field as it is applied (project
       // settings need project:update, as PATCH /api/projects/:id does): provision.ts.
       const actor = requireActor(request);
-      const id = (request.body as { id?: unknown } | null)?.id;
+      // The project may be named in the query (`?id=`, as `GET /api/provision/yaml` takes it),
+      // for a spec, which carries no id; a spec naming none creates a new project.
+      const queryId = (request.query as { id?: unknown }).id;
+      const body = request.body;
+      if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+        const named = (body as { id?: unknown }).id;
+        if (queryId !== undefined && named !== undefined && named !== queryId) {
+          throw new HttpError(400, 'The document is not the project of ?id=', {
+            errors: { id: [`is not the id given in the query (${String(queryId)})`] },
+          });
+        }
+        if (named === undefined) {
+          const fresh = isSpecDocument(body) ? randomUUID() : undefined;
+          const given = typeof queryId === 'string' ? queryId : fresh;
+          if (given !== undefined) (body as { id?: unknown }).id = given;
+        }
+      }
+      const id = (body as { id?: unknown } | null)?.id;
       let expectNew = false;
       let role: ProjectRole | 'superuser' = actor.user.role === 'superuser' ? 'superuser' : 'owner';
       if (typeof id === 'string' && uuidParam.safeParse(id).success) {
