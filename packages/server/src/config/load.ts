@@ -67,6 +67,10 @@ export interface Config {
     perWorkflowClaimLimit: number;
     claimWorkMem: string | undefined;
     queueResultRetentionMinutes: number;
+    /** COLLECTIONS_MAX_ITEM_BYTES: largest key + value of one collection item. */
+    collectionItemMaxBytes: number;
+    /** COLLECTIONS_MAX_PROJECT_BYTES: all collection items of a project; 0 = no limit. */
+    collectionsProjectMaxBytes: number;
   };
   webhookRetry: {
     maxAttempts: number;
@@ -371,6 +375,8 @@ export function loadConfig(env: Environment, options: LoadOptions = {}): LoadedC
       perWorkflowClaimLimit: read('PER_WORKFLOW_CLAIM_LIMIT', p.positiveInt, 50),
       claimWorkMem,
       queueResultRetentionMinutes: read('QUEUE_RESULT_RETENTION_PERIOD_MINUTES', p.positiveInt, 60),
+      collectionItemMaxBytes: read('COLLECTIONS_MAX_ITEM_BYTES', p.positiveInt, 1_000_000),
+      collectionsProjectMaxBytes: read('COLLECTIONS_MAX_PROJECT_BYTES', p.nonNegativeInt, 0),
     },
     webhookRetry: {
       maxAttempts: read('WEBHOOK_RETRY_MAX_ATTEMPTS', p.positiveInt, 5),

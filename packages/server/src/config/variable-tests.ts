@@ -24,6 +24,8 @@ const retry = 'packages/server/src/triggers/webhook-retry.test.ts';
 const mailer = 'packages/server/src/notifications/mailer.test.ts';
 const adaptors = 'packages/server/src/adaptors/adaptors.test.ts';
 
+const collections = 'packages/server/src/collections/collections.test.ts';
+
 export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
   NODE_ENV: [{ file: cli }, { file: db }],
   MIX_ENV: [{ file: 'packages/server/src/config/load.test.ts', sameAs: 'NODE_ENV' }],
@@ -75,6 +77,8 @@ export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
   ADAPTORS_REGISTRY_JSON_PATH: [{ file: adaptors }],
 
   MAX_DATACLIP_SIZE_MB: [{ file: 'packages/server/src/triggers/webhook.test.ts' }],
+  COLLECTIONS_MAX_ITEM_BYTES: [{ file: collections }],
+  COLLECTIONS_MAX_PROJECT_BYTES: [{ file: collections }],
   MAX_CREDENTIAL_SENSITIVE_VALUES: [
     { file: 'packages/server/src/credentials/credentials.test.ts' },
   ],

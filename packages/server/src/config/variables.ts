@@ -206,6 +206,16 @@ export const variables = {
     '(empty in development, 32MB in production)',
     'PostgreSQL `work_mem` for the claim query (`32MB`, `64MB`, `1GB`); empty disables.',
   ),
+  COLLECTIONS_MAX_ITEM_BYTES: v(
+    'Limits',
+    '1000000',
+    'Largest collection item in bytes (UTF-8 key plus value); a larger one is refused with 413.',
+  ),
+  COLLECTIONS_MAX_PROJECT_BYTES: v(
+    'Limits',
+    '0',
+    'Total bytes of all collection items of one project; a write that would pass it is refused with 422 and writes nothing. 0: no limit.',
+  ),
   QUEUE_RESULT_RETENTION_PERIOD_MINUTES: v(
     'Limits',
     '60',

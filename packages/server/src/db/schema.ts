@@ -9,6 +9,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  bigserial,
   boolean,
   check,
   customType,
@@ -828,5 +829,54 @@ export const projectDigestDeliveries = pgTable(
   (t) => [
     primaryKey({ columns: [t.userId, t.projectId, t.digest, t.periodEnd] }),
     index('project_digest_deliveries_project_id_index').on(t.projectId),
+  ],
+);
+
+// ── Collections ────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Named key-value stores of a project that jobs use between runs (`@openfn/language-collections`).
+ * Names are unique across the instance: the API addresses a collection by name alone.
+ * `byte_size_sum` is the sum of `octet_length(key) + octet_length(value)` of its items, kept up to
+ * date by every write in the same transaction, so limits never need to add up the items.
+ */
+export const collections = pgTable(
+  'collections',
+  {
+    id: id(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    byteSizeSum: bigint('byte_size_sum', { mode: 'number' }).notNull().default(0),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('collections_name_index').on(t.name),
+    index('collections_project_id_index').on(t.projectId),
+  ],
+);
+
+/**
+ * One item of a collection: the value is JSON text, stored as the client sent it. `id` orders
+ * items in the order they were first written and is the stream cursor (keyset pagination).
+ */
+export const collectionItems = pgTable(
+  'collections_items',
+  {
+    id: bigserial('id', { mode: 'number' }).notNull(),
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => collections.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.collectionId, t.key] }),
+    // Streams read a collection in id order from a cursor.
+    uniqueIndex('collections_items_collection_id_id_index').on(t.collectionId, t.id),
   ],
 );

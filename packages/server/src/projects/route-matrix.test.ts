@@ -1,4 +1,4 @@
-// The route × role matrix: every /api route the server registers has a row in
+// The route × role matrix: every /api and /collections route the server registers has a row in
 // test-support/route-access/, and every row is called as every kind of caller (anonymous, a
 // signed-in non-member, each project role, a superuser) and answers allowed or denied exactly as
 // its access says. Denied calls to mutating routes must change nothing.
@@ -137,9 +137,13 @@ function defaultUrl(row: RouteAccessRow): string {
 }
 
 describe('route × role matrix', () => {
-  it('has a row for every /api route, and no row for a route that does not exist', () => {
+  it('has a row for every /api and /collections route, and no row for a route that does not exist', () => {
     const registered = registeredRoutes(server.app)
-      .filter((route) => route.url.startsWith('/api') && route.method !== 'HEAD')
+      .filter(
+        (route) =>
+          (route.url.startsWith('/api') || route.url.startsWith('/collections')) &&
+          route.method !== 'HEAD',
+      )
       .map((route) => `${route.method} ${route.url}`);
     const covered = new Set(rows.map(({ row }) => `${row.method} ${row.url}`));
     expect(

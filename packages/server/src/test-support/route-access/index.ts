@@ -2,6 +2,7 @@
 import accounts from './accounts.js';
 import admin from './admin.js';
 import audit from './audit.js';
+import collections from './collections.js';
 import credentials from './credentials.js';
 import editor from './editor.js';
 import live from './live.js';
@@ -27,4 +28,5 @@ export const ROUTE_ACCESS_FILES: Record<string, RouteAccessFile> = {
   notifications,
   accounts,
   credentials,
+  collections,
 };
