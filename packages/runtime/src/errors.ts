@@ -93,8 +93,11 @@ export class StateTooLargeError extends RunError {
 
 /** An adaptor could not be resolved or installed. */
 export class AutoinstallError extends RunError {
-  constructor(message: string, options?: ErrorOptions) {
+  /** npm's own error lines (`npm error code ETARGET`, …), for the run log and the worker log. */
+  readonly details: string[];
+  constructor(message: string, options?: ErrorOptions & { details?: string[] }) {
     super('AutoinstallError', 'exception', message, options);
+    this.details = options?.details ?? [];
   }
 }
 

@@ -18,9 +18,11 @@ export {
 export {
   type InstalledAdaptor,
   type InstallOptions,
+  type InstallProgress,
   installAdaptor,
 } from './adaptors/install-adaptor.js';
 export { resolveLatest } from './adaptors/resolve-latest.js';
+export { runningNpmPids, stopNpm } from './adaptors/run-npm.js';
 export { type CompiledJob, type CompileOptions, compile } from './compile/compile.js';
 export type { OperationInfo } from './compile/top-level-operations.js';
 export {

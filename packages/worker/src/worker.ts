@@ -103,6 +103,12 @@ export interface Worker {
    * the socket. Idempotent.
    */
   stop(): Promise<void>;
+  /**
+   * Install these adaptors in the background, so the first run that uses them does not wait
+   * (a workflow was saved, the instance started). Failures are only logged. Before `start` or
+   * after `stop` it does nothing.
+   */
+  prepareAdaptors(specs: readonly string[]): Promise<void>;
   status(): WorkerStatus;
 }
 
@@ -226,6 +232,7 @@ export function createWorker(options: WorkerOptions): Worker {
       adaptorsDir: options.adaptorsDir,
       memoryLimitMb: options.maxRunMemoryMb,
       timeoutMs: options.maxRunDurationSeconds * 1000,
+      logger,
       ...(options.maxRunsPerChild ? { maxRunsPerChild: options.maxRunsPerChild } : {}),
       onChildRetired: ({ pid, reason }) =>
         logger.info({ pid }, `Replacing a pool child: ${reason}`),
@@ -259,6 +266,9 @@ export function createWorker(options: WorkerOptions): Worker {
   async function stop(): Promise<void> {
     claimLoop.stop();
     await starting?.catch(() => {});
+    // An npm install would hold the stop up for minutes (and outlive the process if it exited
+    // first): it is stopped now, and its runs end as `exception` and are reported.
+    pool?.stopInstalls?.();
     if (claimLoop.activeRuns > 0) {
       logger.info({ activeRuns: claimLoop.activeRuns }, 'Stopping: waiting for active runs');
     }
@@ -278,6 +288,11 @@ export function createWorker(options: WorkerOptions): Worker {
     stop() {
       stopping ??= stop();
       return stopping;
+    },
+    async prepareAdaptors(specs) {
+      if (!pool || stopping || specs.length === 0) return;
+      logger.info({ adaptors: specs }, 'Installing adaptors in the background');
+      await pool.prepareAdaptors?.(specs);
     },
     status() {
       return {

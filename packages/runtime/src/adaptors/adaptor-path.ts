@@ -17,10 +17,23 @@ export function adaptorPath(spec: string, adaptorsDir: string): string {
   return path.join(path.resolve(adaptorsDir), 'node_modules', adaptorAlias(name, version));
 }
 
-/** Is this exact `name@version` installed? (Never true for a spec without a version.) */
+/**
+ * Is this exact `name@version` installed? (Never true for a spec without a version.) npm records
+ * the alias in the folder's package.json only once the install is complete, so a package that an
+ * interrupted npm (a stopped worker) left half-extracted does not count, and is installed again.
+ */
 export function isInstalled(spec: string, adaptorsDir: string): boolean {
-  if (!parseAdaptorSpec(spec).version) return false;
-  return existsSync(path.join(adaptorPath(spec, adaptorsDir), 'package.json'));
+  const { name, version } = parseAdaptorSpec(spec);
+  if (!version) return false;
+  if (!existsSync(path.join(adaptorPath(spec, adaptorsDir), 'package.json'))) return false;
+  try {
+    const manifest = JSON.parse(
+      readFileSync(path.join(path.resolve(adaptorsDir), 'package.json'), 'utf8'),
+    ) as { dependencies?: Record<string, string> };
+    return manifest.dependencies?.[adaptorAlias(name, version)] !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 type ExportsField = string | { [key: string]: ExportsField } | undefined;

@@ -63,4 +63,25 @@ describe('withInstallLock', () => {
     writeFileSync(lock, JSON.stringify({ pid: dead }));
     await expect(withInstallLock(lock, async () => 'installed')).resolves.toBe('installed');
   });
+
+  it('takes over a lock whose pid now belongs to another process (a restarted container)', async () => {
+    // The pid is alive (this very process, as after a restart that reused the old pid), but it
+    // started at another time than the process that wrote the lock.
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, startTime: '1' }));
+    await expect(
+      withInstallLock(lock, async () => 'installed', { timeoutMs: 60_000 }),
+    ).resolves.toBe('installed');
+  });
+
+  it('tells the caller it is waiting for a live holder', async () => {
+    child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    writeFileSync(lock, JSON.stringify({ pid: child.pid }));
+    let pending: Promise<void> | undefined;
+    const waitedFor = await new Promise<number>((resolve) => {
+      pending = withInstallLock(lock, async () => {}, { onWait: resolve });
+    });
+    expect(waitedFor).toBe(child.pid);
+    rmSync(lock);
+    await pending;
+  });
 });

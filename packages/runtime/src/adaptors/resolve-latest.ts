@@ -2,7 +2,7 @@
 // always executes a concrete version, and the answer does not change often enough to ask again.
 import { AutoinstallError } from '../errors.js';
 import { parseAdaptorSpec } from './adaptor-spec.js';
-import { explainNpmFailure, runNpm } from './run-npm.js';
+import { explainNpmFailure, npmErrorLines, runNpm } from './run-npm.js';
 
 const resolved = new Map<string, Promise<string>>();
 
@@ -40,7 +40,7 @@ async function lookUp(name: string, spec: string): Promise<string> {
   } catch (error) {
     throw new AutoinstallError(
       `Could not resolve ${spec}: ${explainNpmFailure(name, spec.slice(name.length + 1), error)}`,
-      { cause: error },
+      { cause: error, details: npmErrorLines(error) },
     );
   }
 }

@@ -25,12 +25,14 @@ import {
   SecurityError,
   type State,
 } from '@lightning/runtime';
+import type { WorkerLogger } from '../logger.js';
+import { createAdaptorInstaller, type InstallAdaptor } from './install-adaptors.js';
 import { type ChildMessage, isChildMessage, type ParentMessage } from './messages.js';
 import { readRss } from './rss.js';
-import { createRunStream, type RunStream } from './run-stream.js';
+import { createRunStream, microTimestamp, type RunStream } from './run-stream.js';
 import { spawnChild } from './spawn-child.js';
 
-export type InstallAdaptor = (spec: string, options: { adaptorsDir: string }) => Promise<unknown>;
+export type { InstallAdaptor } from './install-adaptors.js';
 
 export interface PoolOptions {
   /** How many warm children to keep (`WORKER_CAPACITY`). */
@@ -50,6 +52,8 @@ export interface PoolOptions {
   memoryPollMs?: number;
   /** Installs an adaptor spec into `adaptorsDir`. Default: the runtime's `installAdaptor`. */
   installAdaptor?: InstallAdaptor;
+  /** Where adaptor installs (and npm's errors) are logged. Default: nowhere. */
+  logger?: WorkerLogger;
   /** Module the child loads `executePlan` from. Default `@lightning/runtime`; tests only. */
   runtimeModule?: string;
   /**
@@ -108,7 +112,14 @@ export interface Pool {
   /** Resolves once every initial child is warm; rejects if children cannot start. */
   readonly ready: Promise<void>;
   stats(): PoolStats;
-  /** Stop all children; queued and running runs end at once. */
+  /**
+   * Install adaptors before any run needs them (a workflow was saved, the worker started).
+   * Resolves when they are installed or failed; failures are only logged.
+   */
+  prepareAdaptors(specs: readonly string[]): Promise<void>;
+  /** Stop npm now: runs waiting for an install end as `exception` (the worker is stopping). */
+  stopInstalls(): void;
+  /** Stop all children and npm; queued and running runs end at once. */
   close(): Promise<void>;
 }
 
@@ -193,7 +204,7 @@ export function createPool(options: PoolOptions): Pool {
   // When a run last arrived: spares are kept while the pool is in use, not while it idles.
   let lastRunAt = Number.NEGATIVE_INFINITY;
   let trimTimer: NodeJS.Timeout | undefined;
-  const installer = createInstaller(options);
+  const installer = createAdaptorInstaller(options);
   // Node's permission model only grants a folder that exists when the child starts; the parent
   // installs into it later.
   mkdirSync(options.adaptorsDir, { recursive: true });
@@ -735,7 +746,15 @@ export function createPool(options: PoolOptions): Pool {
   ): Promise<RunResult> {
     if (isClosed) throw new Error('The pool is closed');
     const stream = createRunStream(runOptions.onEvent ?? (() => {}));
-    const installation = await installer.installPlanAdaptors(plan);
+    const installation = await installer.installPlanAdaptors(plan, (level, message) =>
+      stream.push({
+        type: 'log',
+        level,
+        source: 'RTE',
+        message: [message],
+        timestamp: microTimestamp(),
+      }),
+    );
     if (installation.error !== undefined) {
       const result: RunResult = {
         reason: 'exception',
@@ -780,6 +799,7 @@ export function createPool(options: PoolOptions): Pool {
   async function close(): Promise<void> {
     if (isClosed) return;
     isClosed = true;
+    installer.stop();
     clearTimeout(respawnTimer);
     clearInterval(pollTimer);
     clearTimeout(trimTimer);
@@ -805,71 +825,14 @@ export function createPool(options: PoolOptions): Pool {
   }
 
   replenish();
-  return { run, ready, stats, close };
-}
-
-function createInstaller(options: PoolOptions) {
-  /** Spec as a plan names it → the concrete `name@version` that was installed. */
-  const installed = new Map<string, string>();
-  let chain: Promise<unknown> = Promise.resolve();
-
-  async function defaultInstall(spec: string, opts: { adaptorsDir: string }): Promise<unknown> {
-    const { installAdaptor } = await import('@lightning/runtime');
-    return installAdaptor(spec, opts);
-  }
-  const install = options.installAdaptor ?? defaultInstall;
-
-  async function installOne(spec: string): Promise<string> {
-    const known = installed.get(spec);
-    if (known) return known;
-    const result = await install(spec, { adaptorsDir: options.adaptorsDir });
-    // The runtime answers with the concrete spec (`@latest` resolved); children need it.
-    const concrete =
-      typeof (result as { spec?: unknown })?.spec === 'string'
-        ? (result as { spec: string }).spec
-        : spec;
-    installed.set(spec, concrete);
-    return concrete;
-  }
-
-  /**
-   * Install every adaptor the plan uses, one npm at a time, and return the plan with concrete
-   * adaptor versions; or an error message.
-   */
-  async function installPlanAdaptors(
-    plan: ExecutionPlan,
-  ): Promise<{ plan: ExecutionPlan; error?: undefined } | { error: string }> {
-    const specs = [...new Set(jobsOf(plan).map((job) => job.adaptor))].filter(Boolean);
-    const concrete = new Map<string, string>();
-    for (const spec of specs) {
-      const known = installed.get(spec);
-      if (known) {
-        concrete.set(spec, known);
-        continue;
-      }
-      const attempt = chain.then(() => installOne(spec));
-      chain = attempt.catch(() => {});
-      try {
-        concrete.set(spec, await attempt);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        return {
-          error: message.includes(spec) ? message : `Could not install ${spec}: ${message}`,
-        };
-      }
-    }
-    if (specs.every((spec) => concrete.get(spec) === spec)) return { plan };
-    return {
-      plan: {
-        ...plan,
-        jobs: jobsOf(plan).map((job) => ({
-          ...job,
-          adaptor: concrete.get(job.adaptor) ?? job.adaptor,
-        })),
-      },
-    };
-  }
-  return { installPlanAdaptors };
+  return {
+    run,
+    ready,
+    stats,
+    prepareAdaptors: installer.prepare,
+    stopInstalls: installer.stop,
+    close,
+  };
 }
 
 function oomResult(): RunResult {

@@ -35,6 +35,8 @@ export interface RunStream {
 
 export function createRunStream(onEvent: (event: RunEvent) => void): RunStream {
   let hasStarted = false;
+  // Lines written before run:start (the pool's adaptor install lines).
+  let hasLogged = false;
   let isComplete = false;
   const openSteps = new Map<string, { jobId: string; startedAt: number }>();
 
@@ -57,6 +59,9 @@ export function createRunStream(onEvent: (event: RunEvent) => void): RunStream {
       case 'run:complete':
         closeSteps(event, 0);
         isComplete = true;
+        break;
+      case 'log':
+        hasLogged = true;
         break;
     }
     onEvent(event);
@@ -109,7 +114,9 @@ export function createRunStream(onEvent: (event: RunEvent) => void): RunStream {
       log('error', describeEnding(result, rss, limits), stepId);
     }
     closeSteps(result, rss);
-    if (hasStarted) {
+    // A run that ended before it started (its adaptor could not be installed) still gets the
+    // closing lines when its log already says what happened so far.
+    if (hasStarted || hasLogged) {
       log('info', `Run complete with status: ${result.reason}`);
       log('error', `${result.error_type ?? 'Error'}: ${result.error_message ?? result.reason}`);
     }
