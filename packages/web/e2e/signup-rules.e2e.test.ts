@@ -72,7 +72,6 @@ describe('with sign-up closed', () => {
   it('offers sign-up to the first user only', async () => {
     const first = await app.newPage();
     await first.goto(app.url('/sign-in'));
-    await first.getByRole('link', { name: 'Create an account' }).click();
     await first.getByRole('heading', { name: 'Create the first account' }).waitFor();
     await signUp(app, first, 'ada@example.org', 'Ada');
     await first.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();

@@ -52,7 +52,8 @@ async function main() {
     const heading = (name: string | RegExp) => () =>
       page.getByRole('heading', { name, level: 1 }).first().waitFor();
 
-    await shoot(page, 'sign-in', '/sign-in', heading('Sign in'));
+    // A fresh instance opens on creating its first (admin) account.
+    await shoot(page, 'first-account', '/', heading('Create the first account'));
 
     // The first user signs up (and becomes superuser); the session cookie lands in the browser.
     await call(page, 'post', '/api/users/register', {
@@ -61,6 +62,12 @@ async function main() {
       email: 'ada@example.org',
       password: 'correct horse battery staple',
     });
+
+    // Once it has users, a signed-out visitor is asked to sign in.
+    const visitor = await app.newPage();
+    await shoot(visitor, 'sign-in', '/', () =>
+      visitor.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor(),
+    );
 
     const ids = {
       project: randomUUID(),

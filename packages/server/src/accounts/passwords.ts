@@ -133,6 +133,20 @@ function keyboardRun(lower: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The rules `passwordProblems` enforces, in words for the person choosing a password (the sign-up
+ * and password forms list them before anything is typed, from `GET /api/instance`). Kept beside
+ * the checks so the two change together.
+ */
+export const PASSWORD_RULES: readonly string[] = [
+  `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`,
+  'at least two kinds of character: lower-case, capitals, digits or symbols',
+  'at least five different characters, and no character five times in a row',
+  'not built on a common password ("password", "qwerty", "123456", "p@ssw0rd"…)',
+  'no keyboard or alphabet runs of five ("12345", "qwert", "abcde")',
+  'not your email address or your name',
+];
+
 export interface PasswordOwner {
   email?: string | null;
   firstName?: string | null;

@@ -23,6 +23,7 @@ import {
 import { parseBody } from './input.js';
 import { disableMfa, enableMfa, regenerateBackupCodes, startMfaSetup } from './mfa.js';
 import { changePassword } from './password-change.js';
+import { PASSWORD_RULES } from './passwords.js';
 import { registerUser } from './registration.js';
 import {
   clearMfaCookie,
@@ -87,6 +88,7 @@ export async function registerAccountRoutes(
         require_email_verification: config.accounts.requireEmailVerification,
         mail_provider: config.mail.provider,
         has_users: await hasUsers(db),
+        password_rules: PASSWORD_RULES,
       },
     }));
 

@@ -6,6 +6,7 @@ import { schema } from '../db/index.js';
 import { Browser } from '../test-support/browser.js';
 import { findPlaintextSecrets } from '../test-support/secret-scan.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
+import { PASSWORD_RULES } from './passwords.js';
 import { LOCKOUT_THRESHOLD } from './sign-in.js';
 
 /** Every client of this file, so the final scan knows every token the server handed out. */
@@ -34,6 +35,7 @@ describe('with sign-up allowed (the default)', () => {
       require_email_verification: false,
       mail_provider: 'local',
       has_users: false,
+      password_rules: PASSWORD_RULES,
     });
 
     const first = newBrowser();

@@ -4,6 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api } from '../api/client';
 import type { ApiToken, Data, User } from '../api/types';
+import { PasswordRules } from '../auth/PasswordRules';
 import { useSession } from '../auth/session';
 import { Button } from '../components/Button';
 import { TextField } from '../components/Field';
@@ -95,7 +96,9 @@ function PasswordSection() {
   return (
     <form className="card" onSubmit={onSubmit} noValidate aria-label="Password">
       <h2>Password</h2>
-      {change.formError && <Notice>{change.formError}</Notice>}
+      {change.formErrorBesides(['current_password', 'password']) && (
+        <Notice>{change.formErrorBesides(['current_password', 'password'])}</Notice>
+      )}
       {saved && (
         <Notice kind="success">Password changed. Your other sessions were signed out.</Notice>
       )}
@@ -113,7 +116,7 @@ function PasswordSection() {
           label="New password"
           type="password"
           autoComplete="new-password"
-          hint="12 to 72 characters."
+          hint={<PasswordRules />}
           value={password}
           onChange={setPassword}
           error={change.fieldError('password')}

@@ -17,6 +17,8 @@ export interface Instance {
   require_email_verification: boolean;
   mail_provider: string;
   has_users: boolean;
+  /** The password rules the server enforces, in words. */
+  password_rules?: string[];
 }
 
 export type ProjectRole = 'owner' | 'admin' | 'editor' | 'viewer';

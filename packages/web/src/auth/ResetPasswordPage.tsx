@@ -8,6 +8,7 @@ import { TextField } from '../components/Field';
 import { useAction } from '../components/hooks';
 import { Notice } from '../components/States';
 import { AuthFrame } from './AuthFrame';
+import { PasswordRules } from './PasswordRules';
 
 export function RequestResetPage() {
   const [email, setEmail] = useState('');
@@ -80,7 +81,7 @@ export function ResetPasswordPage() {
         </>
       ) : (
         <form onSubmit={onSubmit} noValidate>
-          {reset.formError && (
+          {reset.formErrorBesides(['password']) && (
             <Notice>
               {reset.fieldError('token')
                 ? 'This reset link is invalid or has expired. Ask for a new one.'
@@ -91,7 +92,7 @@ export function ResetPasswordPage() {
             label="New password"
             type="password"
             autoComplete="new-password"
-            hint="12 to 72 characters."
+            hint={<PasswordRules />}
             value={password}
             onChange={setPassword}
             error={reset.fieldError('password')}

@@ -1,13 +1,13 @@
 // Sign in: email + password, then (when the account has MFA) a code from the authenticator app or
 // a backup code. `?next=` brings the user back where the 401 found them.
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import type { Data, User } from '../api/types';
 import { Button } from '../components/Button';
 import { TextField } from '../components/Field';
 import { useAction } from '../components/hooks';
-import { Notice } from '../components/States';
+import { Loading, Notice } from '../components/States';
 import { AuthFrame } from './AuthFrame';
 import { safeNext } from './next';
 import { useSession } from './session';
@@ -16,7 +16,13 @@ type SignedIn = Data<{ user: User }>;
 type SignInAnswer = SignedIn | { mfa_required: true };
 
 export function SignInPage() {
-  const { user, instance, setUser } = useSession();
+  const { user, instance, setUser, refreshInstance } = useSession();
+  // Whether the instance has users at all is read afresh: someone may have created the first
+  // account (here or with `lightning create-user`) since the app loaded.
+  const [checked, setChecked] = useState(false);
+  useEffect(() => {
+    void refreshInstance().then(() => setChecked(true));
+  }, [refreshInstance]);
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const next = safeNext(params.get('next'));
@@ -41,6 +47,10 @@ export function SignInPage() {
   );
 
   if (user) return <Navigate to={next} replace />;
+  // A fresh instance has nobody to sign in: its first page creates the first (admin) account.
+  if (instance && !instance.has_users) {
+    return checked ? <Navigate to="/sign-up" replace /> : <Loading />;
+  }
 
   async function onPassword(event: FormEvent) {
     event.preventDefault();

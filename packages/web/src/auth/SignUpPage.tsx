@@ -9,6 +9,7 @@ import { TextField } from '../components/Field';
 import { useAction } from '../components/hooks';
 import { Loading, Notice } from '../components/States';
 import { AuthFrame } from './AuthFrame';
+import { PasswordRules } from './PasswordRules';
 import { useSession } from './session';
 
 interface RegisterAnswer extends Data<{ user: User }> {
@@ -18,7 +19,9 @@ interface RegisterAnswer extends Data<{ user: User }> {
 export function SignUpPage() {
   const { user, instance, setUser, refreshInstance } = useSession();
   // Whether sign-up is open (or this is the first user) may have changed since the app loaded.
-  useEffect(() => refreshInstance(), [refreshInstance]);
+  useEffect(() => {
+    void refreshInstance();
+  }, [refreshInstance]);
   const navigate = useNavigate();
   const [firstName, setFirstName] = useState('');
   const [lastName, setLastName] = useState('');
@@ -37,14 +40,19 @@ export function SignUpPage() {
   const firstUser = instance ? !instance.has_users : false;
   const allowed = instance ? instance.allow_signup || firstUser : true;
 
+  const formError = register.formErrorBesides(['first_name', 'last_name', 'email', 'password']);
+
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
     const answer = await register.run();
     if (!answer) return;
     if (answer.confirmation_required) {
+      void refreshInstance();
       setCheckEmail(true);
       return;
     }
+    // The instance has a user now: the sign-in page must know it after a sign-out.
+    void refreshInstance();
     setUser(answer.data.user);
     navigate('/projects', { replace: true });
   }
@@ -82,7 +90,7 @@ export function SignUpPage() {
         </Notice>
       )}
       <form onSubmit={onSubmit} noValidate>
-        {register.formError && <Notice>{register.formError}</Notice>}
+        {formError && <Notice>{formError}</Notice>}
         <TextField
           label="First name"
           name="first_name"
@@ -116,7 +124,7 @@ export function SignUpPage() {
           name="password"
           type="password"
           autoComplete="new-password"
-          hint="At least 12 characters."
+          hint={<PasswordRules />}
           value={password}
           onChange={setPassword}
           error={register.fieldError('password')}

@@ -18,7 +18,7 @@ export interface Session {
   instance: Instance | null;
   refresh: () => Promise<User | null>;
   /** Reload the instance facts (after the first user signed up, `has_users` changed). */
-  refreshInstance: () => void;
+  refreshInstance: () => Promise<Instance | null>;
   setUser: (user: User | null) => void;
   signOut: () => Promise<void>;
 }
@@ -45,21 +45,28 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return me;
   }, []);
 
-  const refreshInstance = useCallback(() => {
-    api<Data<Instance>>('/api/instance', { allowUnauthorized: true })
-      .then((body) => setInstance(body.data))
-      .catch(() => setInstance(null));
-  }, []);
+  const refreshInstance = useCallback(
+    () =>
+      api<Data<Instance>>('/api/instance', { allowUnauthorized: true })
+        .then((body) => body.data)
+        .catch(() => null)
+        .then((fresh) => {
+          setInstance(fresh);
+          return fresh;
+        }),
+    [],
+  );
 
   useEffect(() => {
     void refresh();
-    refreshInstance();
+    void refreshInstance();
   }, [refresh, refreshInstance]);
 
   const signOut = useCallback(async () => {
     await api('/api/session', { method: 'DELETE', allowUnauthorized: true }).catch(() => undefined);
+    // The sign-in page decides from `has_users` whether to offer sign-in at all: refresh it first.
+    await refreshInstance();
     setUser(null);
-    refreshInstance();
   }, [refreshInstance]);
 
   const value = useMemo(

@@ -16,9 +16,9 @@ function FieldFrame({ id, label, hint, error, children }: FieldFrameProps) {
       <label htmlFor={id}>{label}</label>
       {children}
       {hint && (
-        <p className="field-hint" id={`${id}-hint`}>
+        <div className="field-hint" id={`${id}-hint`}>
           {hint}
-        </p>
+        </div>
       )}
       {error && (
         <p className="field-error" id={`${id}-error`} role="alert">

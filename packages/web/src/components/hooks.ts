@@ -64,6 +64,11 @@ export interface Action<A extends unknown[], R> {
   fieldError: (field: string) => string | undefined;
   /** The error's message (shown above the form; field errors also show beside their field). */
   formError: string | undefined;
+  /**
+   * The error's message unless every field it names is among `shown` (its messages already stand
+   * beside those fields), so one problem is said once, not above the form and again beside it.
+   */
+  formErrorBesides: (shown: string[]) => string | undefined;
   reset: () => void;
 }
 
@@ -99,6 +104,13 @@ export function useAction<A extends unknown[], R>(fn: (...args: A) => Promise<R>
     error,
     fieldError: (field) => error?.fieldError(field),
     formError: error?.message,
+    formErrorBesides: (shown) => {
+      if (!error) return undefined;
+      const named = Object.keys(error.errors);
+      return named.length > 0 && named.every((field) => shown.includes(field))
+        ? undefined
+        : error.message;
+    },
     reset: () => setError(null),
   };
 }
