@@ -23,21 +23,28 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { toIsoTimestamp } from './iso-timestamp.js';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   dataType: () => 'bytea',
   fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
 });
 
-/** Microsecond timestamp, kept as an ISO string so the microseconds survive (Date has ms only). */
-const usec = (name: string) =>
-  timestamp(name, { withTimezone: true, precision: 6, mode: 'string' });
+/**
+ * Microsecond timestamp, kept as a string so the microseconds survive (Date has ms only), and read
+ * as ISO 8601 in UTC (`2026-12-05T07:31:06.367000Z`) rather than PostgreSQL's own text, so every
+ * answer that carries one is ISO whatever the driver (iso-timestamp.ts).
+ */
+const usec = customType<{ data: string; driverData: string }>({
+  dataType: () => 'timestamp (6) with time zone',
+  fromDriver: (value) => toIsoTimestamp(String(value)),
+});
 const seconds = (name: string) =>
   timestamp(name, { withTimezone: true, precision: 0, mode: 'date' });
 
 const id = () => uuid('id').primaryKey().defaultRandom();
-const insertedAt = () => usec('inserted_at').notNull().defaultNow();
-const updatedAt = () => usec('updated_at').notNull().defaultNow();
+const insertedAt = () => usec('inserted_at').notNull().default(sql`now()`);
+const updatedAt = () => usec('updated_at').notNull().default(sql`now()`);
 
 const oneOf = (column: string, values: readonly string[]) =>
   sql.raw(`${column} IN (${values.map((value) => `'${value}'`).join(', ')})`);
@@ -462,7 +469,7 @@ export const workOrders = pgTable(
     triggerId: uuid('trigger_id').references(() => triggers.id, { onDelete: 'set null' }),
     dataclipId: uuid('dataclip_id').references(() => dataclips.id, { onDelete: 'set null' }),
     state: text('state').$type<(typeof WORK_ORDER_STATES)[number]>().notNull().default('pending'),
-    lastActivity: usec('last_activity').notNull().defaultNow(),
+    lastActivity: usec('last_activity').notNull().default(sql`now()`),
     insertedAt: insertedAt(),
     updatedAt: updatedAt(),
   },

@@ -1,13 +1,15 @@
 // The route × role matrix: every /api and /collections route the server registers has a row in
 // test-support/route-access/, and every row is called as every kind of caller (anonymous, a
 // signed-in non-member, each project role, a superuser) and answers allowed or denied exactly as
-// its access says. Denied calls to mutating routes must change nothing.
+// its access says. Denied calls to mutating routes must change nothing. Every timestamp every
+// answer carries is ISO 8601.
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { type Database, schema } from '../db/index.js';
 import { registeredRoutes } from '../http/route-list.js';
 import { createWorkflowFixture, enqueueRun } from '../runs/test-fixtures.js';
 import { createTestUser } from '../test-support/actors.js';
+import { nonIsoTimestamps } from '../test-support/iso-timestamps.js';
 import {
   MATRIX_ROLES,
   type MatrixRole,
@@ -186,6 +188,10 @@ describe('route × role matrix', () => {
         const status = response.statusCode;
         expect(status, `${name} as ${role}: ${response.body.slice(0, 300)}`).toBeLessThan(500);
         const got = [401, 403, 404].includes(status) ? status : 'allowed';
+        // Every timestamp of every answer is ISO 8601, never PostgreSQL's own text.
+        if (response.headers['content-type']?.toString().includes('json') && response.body) {
+          expect(nonIsoTimestamps(response.json()), `${name} as ${role}`).toEqual([]);
+        }
         outcomes.push(
           `${role}: ${got}${got === want ? '' : ` (${status} ${response.body.slice(0, 160)})`}`,
         );
