@@ -32,6 +32,11 @@ export interface PlanJob {
   /** `@openfn/language-http@7.2.10`: always a concrete version by the time it runs. */
   adaptor: string;
   credential_id?: string | null;
+  /**
+   * Further adaptors whose exports the job may use (`@openfn/language-collections@0.8.0` for
+   * `collections.get(...)`), as OpenFn's plans list them; `adaptor` still runs the operations.
+   */
+  adaptors?: string[];
   /** Default state merged under the step's input. */
   state?: State;
 }
@@ -67,6 +72,11 @@ export interface ExecutionPlan {
   jobs: PlanJob[];
   edges: PlanEdge[];
   options?: PlanOptions;
+  /**
+   * Merged under every step's credential into `state.configuration` (OpenFn's
+   * `workflow.credentials`: the worker puts `collections_token`/`collections_endpoint` here).
+   */
+  credentials?: State;
 }
 
 /** Microseconds since the epoch, as a string (worker-protocol §4). */

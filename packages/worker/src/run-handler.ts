@@ -23,6 +23,7 @@ import {
   verifyRunToken,
 } from '@lightning/protocol';
 import type { ErrorType, ExecutionPlan, RunEvent, RunResult, State } from '@lightning/runtime';
+import { type CollectionsOptions, withCollections } from './collections.js';
 import { type Deliver, DeliveryFailedError } from './delivery.js';
 import { createEventQueue } from './event-queue.js';
 import { logPayloadLimitMb } from './frame-limit.js';
@@ -48,6 +49,8 @@ export interface RunHandlerOptions {
   batchLimit?: number;
   /** `WORKER_MAX_LOG_PAYLOAD_MB`, for plans without `log_payload_limit_mb`. Default 1. */
   maxLogPayloadMb?: number;
+  /** Where jobs that use `collections.` reach the collections API; none: not offered. */
+  collections?: CollectionsOptions;
 }
 
 export type RunOutcome =
@@ -109,7 +112,7 @@ export async function handleRun(
   }
 
   try {
-    const outcome = await executeRun(runId, channel, options, onExecuted, refusal);
+    const outcome = await executeRun(runId, claimed.token, channel, options, onExecuted, refusal);
     return refusal ? 'invalid_token' : outcome;
   } catch (error) {
     // Only a bug gets here: everything expected is handled inside.
@@ -124,6 +127,7 @@ export async function handleRun(
 
 async function executeRun(
   runId: string,
+  token: string,
   channel: Channel,
   options: RunHandlerOptions,
   onExecuted: () => void,
@@ -133,7 +137,9 @@ async function executeRun(
   let loaded: Loaded;
   try {
     // A refused token: nothing is fetched (no plan, no dataclip, no credential).
-    loaded = refusal ? { ok: false, result: refusal } : await loadRun(runId, channel, deliver);
+    loaded = refusal
+      ? { ok: false, result: refusal }
+      : await loadRun(runId, channel, deliver, token, options.collections);
   } catch (error) {
     if (!(error instanceof DeliveryFailedError)) throw error;
     logger.error({ runId, err: error.message }, 'Lost the run channel while loading the run');
@@ -205,7 +211,13 @@ async function executeRun(
 
 type Loaded = { ok: true; plan: RunPlan; input: State } | { ok: false; result: FailedResult };
 
-async function loadRun(runId: string, channel: Channel, deliver: Deliver): Promise<Loaded> {
+async function loadRun(
+  runId: string,
+  channel: Channel,
+  deliver: Deliver,
+  token: string,
+  collections: CollectionsOptions | undefined,
+): Promise<Loaded> {
   const failed = (error_type: string, error_message: string): Loaded => ({
     ok: false,
     result: { reason: 'exception', error_type, error_message },
@@ -245,7 +257,12 @@ async function loadRun(runId: string, channel: Channel, deliver: Deliver): Promi
   if (body !== null && (typeof body !== 'object' || Array.isArray(body))) {
     return failed('DataClipError', 'The input dataclip must be a JSON object');
   }
-  return { ok: true, plan: plan.data, input: (body ?? {}) as State };
+  const withCollectionsPlan = withCollections(
+    plan.data as unknown as ExecutionPlan,
+    token,
+    collections,
+  ) as unknown as RunPlan;
+  return { ok: true, plan: withCollectionsPlan, input: (body ?? {}) as State };
 }
 
 async function loadCredential(channel: Channel, deliver: Deliver, id: string): Promise<State> {

@@ -12,6 +12,7 @@ import {
   workerSocketUrl,
 } from '@lightning/protocol';
 import { createClaimLoop } from './claim-loop.js';
+import { type CollectionsOptions, collectionsUrlOf } from './collections.js';
 import { createDeliver } from './delivery.js';
 import { type LivezServer, startLivez } from './livez.js';
 import { errorMessage, silentLogger, type WorkerLogger } from './logger.js';
@@ -43,6 +44,12 @@ export interface WorkerOptions {
    * `log_payload_limit_mb`; longer lines are cut with a marker. Default 1, as OpenFn.
    */
   maxLogPayloadMb?: number;
+  /**
+   * `WORKER_COLLECTIONS_URL` / `WORKER_COLLECTIONS_VERSION`: jobs that use `collections.` get
+   * `@openfn/language-collections` and this URL with the run token. Default: the `/collections`
+   * of the server at `serviceUrl`, adaptor version `latest`; `false`: not offered.
+   */
+  collections?: Partial<CollectionsOptions> | false;
   logger?: WorkerLogger;
   /** Serve `GET /livez` on this port (0 = any free port). Default: no HTTP server. */
   livezPort?: number;
@@ -156,6 +163,13 @@ export function createWorker(options: WorkerOptions): Worker {
   // Until one run token has verified with the public key, claim one run at a time: a wrong key
   // then ends one run as `exception` instead of a whole claim's worth.
   let isKeyConfirmed = !publicKey;
+  const collections: CollectionsOptions | undefined =
+    options.collections === false
+      ? undefined
+      : {
+          url: options.collections?.url ?? collectionsUrlOf(options.serviceUrl),
+          version: options.collections?.version ?? 'latest',
+        };
   let tokensBeingChecked = 0;
   let fatalError: Error | null = null;
   let isFatalReported = false;
@@ -212,6 +226,7 @@ export function createWorker(options: WorkerOptions): Worker {
           batchLogs: options.batchLogs,
           batchLimit: options.batchLimit,
           maxLogPayloadMb: options.maxLogPayloadMb,
+          collections,
         },
         onExecuted,
       );

@@ -50,6 +50,7 @@ function workerFor(
     maxRunMemoryMb: workers.maxRunMemoryMb,
     maxRunDurationSeconds: workers.maxRunDurationSeconds,
     maxLogPayloadMb: workers.maxLogPayloadMb,
+    collections: { url: workers.collectionsUrl, version: workers.collectionsVersion },
     logger: logger.child({ component: 'worker' }),
     onFatalError,
     // The embedded instance keeps one child warm and grows to WORKER_CAPACITY when runs need it,

@@ -21,6 +21,7 @@ export function addAdaptorImports(
   scopes: Scopes,
   adaptor: string,
   adaptorExports: readonly string[] | undefined,
+  reexport = true,
 ): string[] {
   const exported = adaptorExports?.length ? new Set(adaptorExports) : undefined;
   const imported = findUndeclaredNames(program, scopes).filter((name) =>
@@ -39,7 +40,7 @@ export function addAdaptorImports(
       ),
     );
   }
-  if (!alreadyReexported) header.push(exportAll(adaptor));
+  if (reexport && !alreadyReexported) header.push(exportAll(adaptor));
   program.body.unshift(...header);
   return imported;
 }

@@ -23,6 +23,8 @@ export interface CompileOptions {
   adaptorName?: string;
   /** The adaptor's export names. When given, only these are imported. */
   adaptorExports?: readonly string[];
+  /** Further adaptors (no version) and their exports: names the job uses are imported too. */
+  extraAdaptors?: readonly { name: string; exports: readonly string[] }[];
 }
 
 export interface CompiledJob {
@@ -64,6 +66,12 @@ export function compile(source: string, options: CompileOptions): CompiledJob {
       collectDeclarations(program),
       stripVersion(options.adaptorName),
       options.adaptorExports,
+    );
+  }
+  for (const extra of options.extraAdaptors ?? []) {
+    // Not re-exported: the main adaptor's `execute` must stay the module's only one.
+    imports.push(
+      ...addAdaptorImports(program, collectDeclarations(program), extra.name, extra.exports, false),
     );
   }
 

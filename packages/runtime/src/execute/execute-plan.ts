@@ -100,7 +100,8 @@ async function installPlanAdaptors(
   options: ExecuteOptions,
 ): Promise<ExecutionPlan> {
   const concrete = new Map<string, string>();
-  for (const spec of new Set(plan.jobs.map((job) => job.adaptor).filter(Boolean))) {
+  const specs = plan.jobs.flatMap((job) => [job.adaptor, ...(job.adaptors ?? [])]);
+  for (const spec of new Set(specs.filter(Boolean))) {
     const installed = isInstalled(spec, options.adaptorsDir)
       ? { spec }
       : await installAdaptor(spec, {
@@ -111,7 +112,11 @@ async function installPlanAdaptors(
   }
   return {
     ...plan,
-    jobs: plan.jobs.map((job) => ({ ...job, adaptor: concrete.get(job.adaptor) ?? job.adaptor })),
+    jobs: plan.jobs.map((job) => ({
+      ...job,
+      adaptor: concrete.get(job.adaptor) ?? job.adaptor,
+      ...(job.adaptors ? { adaptors: job.adaptors.map((spec) => concrete.get(spec) ?? spec) } : {}),
+    })),
   };
 }
 
@@ -272,7 +277,8 @@ async function walkGraph(
     const stepId = randomUUID();
     const outputDataclipId = randomUUID();
 
-    const credential = job.credential_id ? credentials.get(job.credential_id) : undefined;
+    const own = job.credential_id ? credentials.get(job.credential_id) : undefined;
+    const credential = plan.credentials ? { ...plan.credentials, ...own } : own;
     onStep(stepId, credential);
     const outcome = await executeStep(
       {

@@ -83,10 +83,18 @@ export async function executeStep(input: StepInput, env: StepEnvironment): Promi
       const linker = { adaptorsDir: env.adaptorsDir, allowList: env.allowList, pinned };
       adaptorExports = Object.keys(await loadModule(job.adaptor, linker));
     }
+    const extraAdaptors: { name: string; exports: string[] }[] = [];
+    for (const spec of job.adaptors ?? []) {
+      const { name, version } = parseAdaptorSpec(spec);
+      if (version) pinned[name] = version;
+      const linker = { adaptorsDir: env.adaptorsDir, allowList: env.allowList, pinned };
+      extraAdaptors.push({ name, exports: Object.keys(await loadModule(spec, linker)) });
+    }
     const compiled = compile(job.body, {
       name: jobName,
       adaptorName: job.adaptor ? adaptorName(job.adaptor) : undefined,
       adaptorExports,
+      extraAdaptors,
     });
     result = await runJob(state, {
       code: compiled.code,

@@ -60,6 +60,10 @@ export interface Config {
     name: string;
     adaptorsPath: string;
     adaptorsRegistryJsonPath: string | undefined;
+    /** WORKER_COLLECTIONS_URL; undefined: derived from `serviceUrl` (`…/collections`). */
+    collectionsUrl: string | undefined;
+    /** WORKER_COLLECTIONS_VERSION: the `@openfn/language-collections` version jobs get. */
+    collectionsVersion: string;
   };
   limits: {
     maxDataclipSizeMb: number;
@@ -368,6 +372,8 @@ export function loadConfig(env: Environment, options: LoadOptions = {}): LoadedC
       name: read('WORKER_NAME', p.nonEmpty, hostname()),
       adaptorsPath: resolve(cwd, read('ADAPTORS_PATH', p.nonEmpty, resolve(dataDir, 'adaptors'))),
       adaptorsRegistryJsonPath: read('ADAPTORS_REGISTRY_JSON_PATH', (value) => resolve(cwd, value)),
+      collectionsUrl: read('WORKER_COLLECTIONS_URL', p.url('http', 'https')),
+      collectionsVersion: read('WORKER_COLLECTIONS_VERSION', p.nonEmpty, 'latest'),
     },
     limits: {
       maxDataclipSizeMb: read('MAX_DATACLIP_SIZE_MB', p.positiveInt, 10),

@@ -75,6 +75,13 @@ export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
   WORKER_NAME: [{ file: workerProcess, shows: 'workerName' }],
   ADAPTORS_PATH: [{ file: adaptors }],
   ADAPTORS_REGISTRY_JSON_PATH: [{ file: adaptors }],
+  // The worker gives jobs the /collections of the server it connects to, and the adaptor version.
+  WORKER_COLLECTIONS_URL: [
+    { file: 'packages/worker/src/collections.e2e.test.ts', shows: 'collectionsUrlOf' },
+  ],
+  WORKER_COLLECTIONS_VERSION: [
+    { file: 'packages/worker/src/collections.e2e.test.ts', shows: 'COLLECTIONS_VERSION' },
+  ],
 
   MAX_DATACLIP_SIZE_MB: [{ file: 'packages/server/src/triggers/webhook.test.ts' }],
   COLLECTIONS_MAX_ITEM_BYTES: [{ file: collections }],

@@ -179,6 +179,16 @@ export const variables = {
     '(LIGHTNING_DATA_DIR)/adaptors',
     'Where adaptors are installed on demand.',
   ),
+  WORKER_COLLECTIONS_URL: v(
+    'Workers',
+    '(the server of WORKER_LIGHTNING_SERVICE_URL, path /collections)',
+    'Collections API URL a worker gives jobs that use `collections.` (as `collections_endpoint`, with the run token as `collections_token`), e.g. `https://lightning.example.org/collections`.',
+  ),
+  WORKER_COLLECTIONS_VERSION: v(
+    'Workers',
+    'latest',
+    'Version of `@openfn/language-collections` added to jobs whose code uses `collections.`.',
+  ),
   ADAPTORS_REGISTRY_JSON_PATH: v(
     'Workers',
     '',
