@@ -25,9 +25,7 @@ let worker: Worker;
 beforeAll(async () => {
   await ensureBuilt();
   await installAdaptor(COMMON, { adaptorsDir: ADAPTORS_DIR });
-  await installAdaptor(`@openfn/language-collections@${COLLECTIONS_VERSION}`, {
-    adaptorsDir: ADAPTORS_DIR,
-  });
+  // @openfn/language-collections is not installed here: the worker installs it for the first run.
   server = await startTestServer();
   worker = createWorker({
     serviceUrl: `${server.url.replace(/^http/, 'ws')}/worker`,
@@ -151,7 +149,7 @@ describe('collections through a real worker and @openfn/language-collections', (
     // The run token reached the adaptor as configuration only: never a dataclip or a log line.
     expect(JSON.stringify(second.output)).not.toContain('collections_token');
     expect(second.logs).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
-  });
+  }, 240_000);
 
   it("refuses a run of another project with 403: the job fails with the server's message", async () => {
     const db = server.database.db;

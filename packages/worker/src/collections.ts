@@ -18,7 +18,7 @@ export interface CollectionsOptions {
 export function collectionsUrlOf(serviceUrl: string): string {
   const url = new URL(serviceUrl);
   url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
-  url.pathname = url.pathname.replace(/\/worker\/?$/, '') + '/collections';
+  url.pathname = `${url.pathname.replace(/\/worker\/?$/, '')}/collections`;
   url.search = '';
   return url.toString();
 }

@@ -115,7 +115,10 @@ export function createAdaptorInstaller(options: {
     plan: ExecutionPlan,
     log: InstallLog,
   ): Promise<PlanInstallation> {
-    const specs = [...new Set(jobsOf(plan).map((job) => job.adaptor))].filter(Boolean);
+    // A job's further adaptors (`@openfn/language-collections`) are installed like its own.
+    const specs = [
+      ...new Set(jobsOf(plan).flatMap((job) => [job.adaptor, ...(job.adaptors ?? [])])),
+    ].filter(Boolean);
     const concrete = new Map<string, string>();
     for (const spec of specs) {
       const known = installed.get(spec);
@@ -148,6 +151,9 @@ export function createAdaptorInstaller(options: {
         jobs: jobsOf(plan).map((job) => ({
           ...job,
           adaptor: concrete.get(job.adaptor) ?? job.adaptor,
+          ...(job.adaptors
+            ? { adaptors: job.adaptors.map((spec) => concrete.get(spec) ?? spec) }
+            : {}),
         })),
       },
     };
