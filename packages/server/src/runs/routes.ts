@@ -22,6 +22,7 @@ import {
   parseRetryBody,
   parseWorkOrderQuery,
 } from './history-params.js';
+import { listLastRuns } from './last-runs.js';
 import { projectOfDataclip, projectOfRun, projectOfWorkOrder } from './lookup.js';
 import { retryRun, retryWorkOrders } from './retry.js';
 import { getDataclip, getRun, listLogLines } from './show.js';
@@ -76,6 +77,15 @@ export async function registerRunRoutes(
         throw new NotFoundError(`Project ${projectId} not found`);
       }
       return workOrders;
+    },
+  );
+
+  app.get<{ Params: { project_id: string } }>(
+    '/api/projects/:project_id/last_runs',
+    async (request) => {
+      const projectId = pathId(request.params.project_id, 'Project');
+      await authorize(db, requireActor(request), projectId, 'run:read');
+      return { data: await listLastRuns(db, projectId) };
     },
   );
 

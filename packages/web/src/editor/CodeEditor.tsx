@@ -66,6 +66,8 @@ export function CodeEditor({
         extensions: [
           basicSetup,
           javascript(),
+          // Long lines wrap inside the panel instead of hiding past its right edge.
+          EditorView.lineWrapping,
           autocompletion({ activateOnTyping: true }),
           completionSlot.current.of(
             mode === 'job'

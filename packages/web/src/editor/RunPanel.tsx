@@ -1,7 +1,7 @@
 // "Run from the editor": the selected job with an input typed as JSON, its log streaming below as
 // the worker reports it. The run executes the workflow as last saved, so unsaved edits are saved
 // first.
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, api } from '../api/client';
 import { Button } from '../components/Button';
@@ -35,6 +35,11 @@ export function RunPanel({
   const [pending, setPending] = useState(false);
   const run = useApi<Run>(runId ? `/api/runs/${runId}` : null);
   const stream = useRunStream(runId, run.reload);
+  // Step id → job name, so the log says which job a line came from, as the run inspector does.
+  const steps = useMemo(
+    () => new Map((run.data?.steps ?? []).map((step) => [step.id, step.job_name ?? job.name])),
+    [run.data, job.name],
+  );
 
   const start = async () => {
     setFormError(null);
@@ -100,7 +105,7 @@ export function RunPanel({
           </>
         )}
       </div>
-      {runId && <LogView stream={stream} label="Run log" />}
+      {runId && <LogView stream={stream} steps={steps} label="Run log" />}
     </section>
   );
 }

@@ -11,11 +11,20 @@ import { TextField } from '../components/Field';
 import { useAction, useApi } from '../components/hooks';
 import { PageHeader } from '../components/Layout';
 import { EmptyState, ErrorState, Loading, Notice } from '../components/States';
+import { useProjectEvents } from '../live/hooks';
 import { useCurrentProject } from '../projects/current';
-import { formatTime } from '../runs/types';
+import { formatTime, StateBadge } from '../runs/types';
 import { newEdge, newJob, uuid, type Workflow } from './model';
 
 type Listed = Workflow & { updated_at: string };
+
+interface LastRun {
+  workflow_id: string;
+  run_id: string;
+  state: string;
+  inserted_at: string;
+  finished_at: string | null;
+}
 
 export function WorkflowsPage() {
   const { project } = useCurrentProject();
@@ -24,6 +33,10 @@ export function WorkflowsPage() {
   const { data, error, loading, reload } = useApi<Listed[]>(
     `/api/projects/${project.id}/workflows?page_size=100`,
   );
+  // Each workflow's newest run, kept current as runs start and finish.
+  const lastRuns = useApi<LastRun[]>(`/api/projects/${project.id}/last_runs`);
+  useProjectEvents(project.id, lastRuns.reload);
+  const lastRunOf = new Map((lastRuns.data ?? []).map((run) => [run.workflow_id, run]));
   const [name, setName] = useState('');
   const create = useAction(async (workflowName: string) => {
     const triggerId = uuid();
@@ -96,6 +109,7 @@ export function WorkflowsPage() {
               <th scope="col">Name</th>
               <th scope="col">Jobs</th>
               <th scope="col">Triggers</th>
+              <th scope="col">Last run</th>
               <th scope="col">Last saved</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
@@ -115,6 +129,9 @@ export function WorkflowsPage() {
                   {workflow.triggers
                     .map((t) => `${t.type}${t.enabled ? '' : ' (disabled)'}`)
                     .join(', ') || '—'}
+                </td>
+                <td>
+                  <LastRunCell projectId={project.id} run={lastRunOf.get(workflow.id)} />
                 </td>
                 <td>{formatTime(workflow.updated_at)}</td>
                 <td>
@@ -139,5 +156,17 @@ export function WorkflowsPage() {
         </table>
       )}
     </>
+  );
+}
+
+function LastRunCell({ projectId, run }: { projectId: string; run: LastRun | undefined }) {
+  if (!run) return <span className="muted">Never run</span>;
+  return (
+    <span className="last-run">
+      <StateBadge state={run.state} />{' '}
+      <Link to={`/projects/${projectId}/runs/${run.run_id}`}>
+        {formatTime(run.finished_at ?? run.inserted_at)}
+      </Link>
+    </span>
   );
 }

@@ -151,7 +151,7 @@ export function connect(
 }
 
 /** Whether job `to` can be reached from job `from` along edges. */
-function reaches(workflow: Workflow, from: string, to: string): boolean {
+export function reaches(workflow: Workflow, from: string, to: string): boolean {
   const seen = new Set<string>();
   const stack = [from];
   while (stack.length > 0) {

@@ -14,6 +14,7 @@ import {
   type ConditionType,
   type Edge,
   type Job,
+  reaches,
   splitAdaptor,
   type Trigger,
   type Workflow,
@@ -112,10 +113,13 @@ export function JobPanel({
   const functions = useApi<Completion[]>(
     `/api/adaptors/functions?adaptor=${encodeURIComponent(job.adaptor)}`,
   );
+  // Jobs this one may lead to: not itself, not already connected, and not one it can be reached
+  // from (that edge would close a cycle, which a save refuses).
   const targets = workflow.jobs.filter(
     (other) =>
       other.id !== job.id &&
-      !workflow.edges.some((e) => e.source_job_id === job.id && e.target_job_id === other.id),
+      !workflow.edges.some((e) => e.source_job_id === job.id && e.target_job_id === other.id) &&
+      !reaches(workflow, other.id, job.id),
   );
   return (
     <div className="panel-body">
@@ -127,7 +131,7 @@ export function JobPanel({
         onChange={(name) => onChange({ name })}
         error={err(errors, 'name')}
       />
-      <div className="field-row">
+      <div className="field-row field-row-adaptor">
         <SelectField
           label="Adaptor"
           value={adaptorName}

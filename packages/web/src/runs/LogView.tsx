@@ -2,6 +2,7 @@
 // never slows the tab. Used by the run inspector and the editor's run panel.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RunStream } from '../live/hooks';
+import type { LogLine } from '../live/socket';
 
 const LEVELS = ['debug', 'info', 'warn', 'error', 'success', 'always'] as const;
 
@@ -86,18 +87,28 @@ export function LogView({
             {stream.connected ? 'No log lines yet.' : 'Waiting for the log…'}
           </p>
         ) : (
-          lines.map((line) => (
-            <div key={line.id} className={`log-line log-${line.level}`}>
-              <time dateTime={line.timestamp}>{line.timestamp.slice(11, 23)}</time>
-              <span className="log-source">
-                {(line.step_id && steps?.get(line.step_id)) || line.source || ''}
-              </span>
-              <span className="log-level">{line.level}</span>
-              <span className="log-message">{line.message}</span>
-            </div>
-          ))
+          lines.map((line) => <LogLineRow key={line.id} line={line} steps={steps} />)
         )}
       </div>
     </section>
+  );
+}
+
+function LogLineRow({ line, steps }: { line: LogLine; steps?: Map<string, string> }) {
+  const source = (line.step_id && steps?.get(line.step_id)) || line.source || '';
+  // A message of several lines is preformatted (a version table, a stack, indented JSON): its
+  // lines keep their layout and scroll sideways when too wide, rather than wrapping mid-column.
+  const preformatted = line.message.includes('\n');
+  return (
+    <div className={`log-line log-${line.level}`}>
+      <time dateTime={line.timestamp}>{line.timestamp.slice(11, 23)}</time>
+      <span className="log-source" title={source}>
+        {source}
+      </span>
+      <span className="log-level">{line.level}</span>
+      <span className={preformatted ? 'log-message log-message-pre' : 'log-message'}>
+        {line.message}
+      </span>
+    </div>
   );
 }

@@ -15,6 +15,11 @@ const runs: RouteAccessFile = {
       access: { project: 'run:read' },
     },
     {
+      method: 'GET',
+      url: '/api/projects/:project_id/last_runs',
+      access: { project: 'run:read' },
+    },
+    {
       method: 'POST',
       url: '/api/work_orders/retry',
       access: { project: 'run:retry' },
