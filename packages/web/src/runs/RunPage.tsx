@@ -96,7 +96,7 @@ export function RunPage() {
           <dd>{run.worker_name ?? '—'}</dd>
         </div>
       </dl>
-      {run.error_type && <Notice>Run ended with {run.error_type}.</Notice>}
+      {run.error_type && <Notice>Run ended with {run.error_type}: the log says why.</Notice>}
       {run.lost_at && (
         <Notice>
           Marked lost at {formatTime(run.lost_at)} while its worker was still running it; its state
@@ -109,7 +109,13 @@ export function RunPage() {
           <h2 id="steps-heading">Steps</h2>
           {run.steps.length === 0 ? (
             <EmptyState
-              title={run.state === 'available' ? 'Waiting for a worker…' : 'No steps yet.'}
+              title={
+                run.state === 'available'
+                  ? 'Waiting for a worker…'
+                  : run.state === 'claimed'
+                    ? 'Preparing: the worker is installing adaptors and loading the input (see the log)…'
+                    : 'No steps yet.'
+              }
             />
           ) : (
             <table className="table">
