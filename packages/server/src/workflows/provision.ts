@@ -8,7 +8,7 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { stringify } from 'yaml';
 import { recordAuditEvent } from '../audit/index.js';
-import { type Database, schema } from '../db/index.js';
+import { type Database, queryRows, schema } from '../db/index.js';
 import { ConflictError, HttpError, NotFoundError, ValidationError } from '../http/errors.js';
 import {
   forbiddenSettings,
@@ -99,8 +99,34 @@ export async function provisionProject(
   await precheckSettings(db, body, options.caller);
   const parsed = parseProvisionDocument(body, await storedForSpec(db, body));
   try {
+    // The plan (merge, validation, database checks: seconds for thousands of workflows) is made
+    // before the project is locked, against what was stored when it began (`stamp`). Under the
+    // lock only the stamp is read again: unchanged, the plan is written as it is; changed (another
+    // provision or save got in between), the plan is made again under the lock. So other
+    // provisions of the project wait for the writes only (bench/provision.js).
+    const stamp = await projectStamp(db, parsed.document.id);
+    const prepared = await planDocument(db, parsed, options, false);
     await db.transaction(async (tx) => {
-      await applyDocument(tx, parsed, options);
+      const [project] = await tx
+        .select({ id: projects.id })
+        .from(projects)
+        .where(eq(projects.id, parsed.document.id))
+        .for('update');
+      const ids = prepared.saves.flatMap((save) => (save.existing ? [save.existing.id] : []));
+      ids.push(...prepared.deletions);
+      if (ids.length > 0) {
+        await tx
+          .select({ id: workflows.id })
+          .from(workflows)
+          .where(inArray(workflows.id, [...new Set(ids)].sort()))
+          .orderBy(asc(workflows.id))
+          .for('update');
+      }
+      const unchanged =
+        Boolean(project) === Boolean(prepared.project) &&
+        (await projectStamp(tx, parsed.document.id)) === stamp;
+      const plan = unchanged ? prepared : await planDocument(tx, parsed, options, true);
+      await writePlan(tx, parsed, options, plan);
     });
   } catch (error) {
     try {
@@ -219,20 +245,51 @@ interface PlannedSave extends PlannedGraph {
   position: number;
 }
 
-async function applyDocument(
+/**
+ * What stored state a plan depends on, as one hash: the project row, its live and deleted
+ * workflows' versions, and the credentials shared with it. Any save, provision, deletion or
+ * settings change of the project changes it.
+ */
+async function projectStamp(db: Database, projectId: string): Promise<string> {
+  const [row] = await queryRows<{ stamp: string | null }>(
+    db,
+    sql`
+    SELECT md5(concat_ws('|',
+      (SELECT p::text FROM projects p WHERE p.id = ${projectId}),
+      (SELECT string_agg(w.id::text || ':' || w.lock_version || ':' || w.updated_at::text || ':'
+                         || coalesce(w.deleted_at::text, '') || ':' || w.name, ',' ORDER BY w.id)
+         FROM workflows w WHERE w.project_id = ${projectId}),
+      (SELECT string_agg(c.id::text, ',' ORDER BY c.id)
+         FROM project_credentials c WHERE c.project_id = ${projectId})
+    )) AS stamp`,
+  );
+  return row?.stamp ?? '';
+}
+
+interface Plan {
+  project: ProjectRow | undefined;
+  current: ProjectRow;
+  projectChanges: Partial<typeof projects.$inferInsert>;
+  saves: PlannedSave[];
+  deletions: string[];
+}
+
+/**
+ * Everything the document will do, checked: 403/409/422 when it may not be applied. With `lock`,
+ * the rows it reads are locked (FOR UPDATE) for the transaction it runs in.
+ */
+async function planDocument(
   tx: Database,
   parsed: ParsedDocument,
   options: ProvisionOptions,
-): Promise<void> {
+  lock: boolean,
+): Promise<Plan> {
   const { document } = parsed;
   const caller = options.caller ?? TRUSTED;
   const errors: FieldErrors = structuredClone(parsed.refused);
 
-  const [project] = await tx
-    .select()
-    .from(projects)
-    .where(eq(projects.id, document.id))
-    .for('update');
+  const projectQuery = tx.select().from(projects).where(eq(projects.id, document.id));
+  const [project] = lock ? await projectQuery.for('update') : await projectQuery;
   if (project && options.expectNew) {
     throw new ConflictError(
       `Project ${document.id} was created by someone else meanwhile; send the document again`,
@@ -285,15 +342,13 @@ async function applyDocument(
   // Every workflow the document names, locked and loaded in three statements whatever their number.
   const items = document.workflows ?? [];
   const namedIds = [...new Set(items.map((item) => item.id))].sort();
+  const rowsQuery = tx
+    .select()
+    .from(workflows)
+    .where(inArray(workflows.id, namedIds))
+    .orderBy(asc(workflows.id));
   const lockedRows =
-    namedIds.length === 0
-      ? []
-      : await tx
-          .select()
-          .from(workflows)
-          .where(inArray(workflows.id, namedIds))
-          .orderBy(asc(workflows.id))
-          .for('update');
+    namedIds.length === 0 ? [] : lock ? await rowsQuery.for('update') : await rowsQuery;
   const rowsById = new Map(lockedRows.map((row) => [row.id, row]));
   const live = lockedRows.filter((row) => row.projectId === document.id && !row.deletedAt);
   const graphsById = new Map(
@@ -391,7 +446,18 @@ async function applyDocument(
   if (Object.keys(errors).length > 0) {
     throw new ValidationError('The provisioning document is not valid; nothing was saved', errors);
   }
+  return { project, current, projectChanges, saves, deletions };
+}
 
+/** Writes a plan, in the transaction holding the project's lock. */
+async function writePlan(
+  tx: Database,
+  parsed: ParsedDocument,
+  options: ProvisionOptions,
+  plan: Plan,
+): Promise<void> {
+  const { document } = parsed;
+  const { project, current, projectChanges, saves, deletions } = plan;
   if (!project) {
     await tx.insert(projects).values({ id: document.id, name: current.name, ...projectChanges });
     if (options.ownerId) {
