@@ -10,6 +10,12 @@ export {
   type ItemJson,
   putItems,
 } from './items.js';
+export {
+  applyCollectionChanges,
+  type CollectionChanges,
+  checkProvisionedCollections,
+  provisionedCollections,
+} from './provisioning.js';
 export { registerCollectionRoutes } from './routes.js';
 export {
   type Collection,

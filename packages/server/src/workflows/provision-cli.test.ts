@@ -197,20 +197,21 @@ describe("provisioning with OpenFn CLI's documents", () => {
     ).toBe(409);
   });
 
-  it('accepts the keyed state as YAML, with empty keyed collections and credentials', async () => {
+  it('accepts the keyed state as YAML, with keyed collections and credentials', async () => {
     const { state, ids } = projectState();
     const yaml = toYaml({ ...state, collections: {}, project_credentials: {} });
     const posted = await call('POST', '/api/provision/', yaml, 'application/yaml');
     expect(posted.status).toBe(201);
     expect(posted.body.data).toMatchObject({ collections: [], project_credentials: [] });
+    const collectionId = randomUUID();
     const withCollection = await call('POST', '/api/provision', {
       ...state,
-      collections: { patients: { id: randomUUID(), name: 'patients' } },
+      collections: { patients: { id: collectionId, name: 'patients' } },
     });
-    expect(withCollection.status).toBe(422);
-    expect(Object.keys(withCollection.body.errors)).toEqual(['collections']);
+    expect(withCollection.status).toBe(201);
+    expect(withCollection.body.data.collections).toEqual([{ id: collectionId, name: 'patients' }]);
     expect((await call('GET', `/api/provision/${ids.project}`)).body.data).toEqual(
-      posted.body.data,
+      withCollection.body.data,
     );
   });
 

@@ -122,7 +122,9 @@ export const provisionDocumentSchema = z.strictObject({
       }),
     )
     .optional(),
-  collections: z.array(z.unknown()).optional(),
+  collections: z
+    .array(z.strictObject({ id, name: z.string().optional(), ...deletable, ...readOnly }))
+    .optional(),
   workflows: z.array(provisionWorkflowSchema).optional(),
   ...readOnly,
 });
@@ -297,13 +299,6 @@ function refusedFields(document: ProvisionDocument): FieldErrors {
   }
   if (!isEmpty(document.parent_id)) {
     addError(errors, 'parent_id', 'sandbox projects are not supported: send null or leave it out');
-  }
-  if (!isEmpty(document.collections)) {
-    addError(
-      errors,
-      'collections',
-      'collections cannot be provisioned yet: send an empty list or leave it out',
-    );
   }
   (document.project_credentials ?? []).forEach((credential, i) => {
     if (credential.delete) {

@@ -8,6 +8,12 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { stringify } from 'yaml';
 import { recordAuditEvent } from '../audit/index.js';
+import {
+  applyCollectionChanges,
+  type CollectionChanges,
+  checkProvisionedCollections,
+  provisionedCollections,
+} from '../collections/index.js';
 import { type Database, queryRows, schema } from '../db/index.js';
 import { ConflictError, HttpError, NotFoundError, ValidationError } from '../http/errors.js';
 import {
@@ -56,7 +62,7 @@ export interface ProjectDocument {
   inserted_at: string;
   updated_at: string;
   project_credentials: { id: string; name: string; owner: string }[];
-  collections: unknown[];
+  collections: { id: string; name: string }[];
   workflows: Record<string, unknown>[];
   [field: string]: unknown;
 }
@@ -272,6 +278,7 @@ interface Plan {
   projectChanges: Partial<typeof projects.$inferInsert>;
   saves: PlannedSave[];
   deletions: string[];
+  collectionChanges: CollectionChanges;
 }
 
 /**
@@ -438,6 +445,13 @@ async function planDocument(
   for (const [path, messages] of Object.entries(databaseErrors)) {
     for (const message of messages) addError(errors, path, message);
   }
+  const collectionChanges = await checkProvisionedCollections(
+    tx,
+    document.id,
+    document.collections ?? [],
+    (path, message) => addError(errors, path, message),
+  );
+
   // An item whose names named nothing is reported for that alone, not again for what follows.
   for (const path of Object.keys(errors)) {
     if (Object.hasOwn(parsed.refused, path)) continue;
@@ -446,7 +460,7 @@ async function planDocument(
   if (Object.keys(errors).length > 0) {
     throw new ValidationError('The provisioning document is not valid; nothing was saved', errors);
   }
-  return { project, current, projectChanges, saves, deletions };
+  return { project, current, projectChanges, saves, deletions, collectionChanges };
 }
 
 /** Writes a plan, in the transaction holding the project's lock. */
@@ -502,6 +516,7 @@ async function writePlan(
       .filter((save) => !save.existing)
       .map((save) => ({ id: save.workflowId, graph: save.graph, position: save.position })),
   );
+  await applyCollectionChanges(tx, document.id, plan.collectionChanges);
 }
 
 const DELETE_WITH_CHANGES =
@@ -684,7 +699,7 @@ export async function describeProject(
     inserted_at: project.insertedAt,
     updated_at: project.updatedAt,
     project_credentials: credentialRows,
-    collections: [],
+    collections: await provisionedCollections(db, id),
     workflows: graphs.map((workflow) => ({
       id: workflow.id,
       name: workflow.name,
