@@ -134,7 +134,7 @@ describe('secrets never reach the logs', () => {
 
   it('refused bodies, credentials and sign-ins log nothing the client sent', async () => {
     expect((await webhook(`{"secret":"${BODY_SECRET}\\u0000"}`)).status).toBe(400);
-    expect((await webhook(`{"secret":"${BODY_SECRET}"`)).status).toBe(415);
+    expect((await webhook(`{"secret":"${BODY_SECRET}"`)).status).toBe(400);
     expect(
       (await webhook(`{"secret":"${BODY_SECRET}"}`, { 'content-encoding': 'gzip' })).status,
     ).toBe(415);
