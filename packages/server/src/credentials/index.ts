@@ -18,6 +18,13 @@ export {
   updateCredential,
 } from './credentials.js';
 export { deliverRunCredential } from './delivery.js';
+export { registerOAuthClientRoutes } from './oauth-client-routes.js';
+export {
+  loadOAuthClientSecrets,
+  type OAuthClientSecrets,
+  type OAuthClientView,
+  usableOAuthClient,
+} from './oauth-clients.js';
 export { registerCredentialRoutes } from './routes.js';
 export { loadRunScrubber } from './run-credentials.js';
 export {

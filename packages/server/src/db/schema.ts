@@ -201,11 +201,83 @@ export const credentials = pgTable(
     body: bytea('body').notNull(),
     production: boolean('production').notNull().default(false),
     transferStatus: text('transfer_status'),
+    /**
+     * OAuth credentials: which provider issued the token set in `body` (`google`, `salesforce`, or
+     * `generic` with `oauth_client_id`), and whether it still works (`authorized`) or its refresh
+     * failed and the owner must authorise again (`reauthorization_required`, with the reason).
+     */
+    oauthProvider: text('oauth_provider'),
+    oauthClientId: uuid('oauth_client_id').references(() => oauthClients.id, {
+      onDelete: 'set null',
+    }),
+    oauthStatus: text('oauth_status'),
+    oauthError: text('oauth_error'),
     scheduledDeletion: seconds('scheduled_deletion'),
     insertedAt: insertedAt(),
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('credentials_user_id_name_index').on(t.userId, t.name)],
+);
+
+/**
+ * OAuth clients an administrator registers for any provider (Lightning's `oauth_clients`):
+ * instance-wide when `project_id` is null (superusers manage them), else one project's (its
+ * admins). The client secret is vault ciphertext.
+ */
+export const oauthClients = pgTable(
+  'oauth_clients',
+  {
+    id: id(),
+    projectId: uuid('project_id').references(() => projects.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    name: text('name').notNull(),
+    authorizationEndpoint: text('authorization_endpoint').notNull(),
+    tokenEndpoint: text('token_endpoint').notNull(),
+    userinfoEndpoint: text('userinfo_endpoint'),
+    revocationEndpoint: text('revocation_endpoint'),
+    clientId: text('client_id').notNull(),
+    clientSecret: bytea('client_secret').notNull(),
+    scopes: jsonb('scopes').$type<string[]>().notNull().default([]),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('oauth_clients_project_id_index').on(t.projectId)],
+);
+
+/**
+ * An authorization started and not yet finished (credential or single sign-on): the browser comes
+ * back with `state`, which is looked up by its SHA-256; the PKCE verifier is vault ciphertext.
+ * Rows are single-use and expire after ten minutes.
+ */
+export const oauthAuthorizations = pgTable('oauth_authorizations', {
+  id: id(),
+  stateHash: text('state_hash').notNull().unique(),
+  purpose: text('purpose').$type<'credential' | 'sso'>().notNull(),
+  userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+  codeVerifier: bytea('code_verifier').notNull(),
+  nonce: text('nonce'),
+  details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+  insertedAt: insertedAt(),
+});
+
+/** A user's account at the single sign-on provider (issuer + subject), linked once. */
+export const userIdentities = pgTable(
+  'user_identities',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    issuer: text('issuer').notNull(),
+    subject: text('subject').notNull(),
+    email: text('email'),
+    lastSignInAt: usec('last_sign_in_at'),
+    insertedAt: insertedAt(),
+  },
+  (t) => [
+    uniqueIndex('user_identities_issuer_subject_index').on(t.issuer, t.subject),
+    index('user_identities_user_id_index').on(t.userId),
+  ],
 );
 
 export const projectCredentials = pgTable(

@@ -7,7 +7,7 @@ import { registerAdaptorRoutes } from '../adaptors/index.js';
 import { registerAdminRoutes } from '../admin/index.js';
 import { registerAuditRoutes } from '../audit/index.js';
 import { registerCollectionRoutes } from '../collections/index.js';
-import { registerCredentialRoutes } from '../credentials/index.js';
+import { registerCredentialRoutes, registerOAuthClientRoutes } from '../credentials/index.js';
 import { registerNotificationRoutes } from '../notifications/routes.js';
 import { registerProjectRoutes } from '../projects/routes.js';
 import { registerManualRunRoutes } from '../runs/manual-routes.js';
@@ -69,6 +69,7 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
   await registerAdaptorRoutes(app, context);
   await registerProjectRoutes(app, context);
   await registerCredentialRoutes(app, context);
+  await registerOAuthClientRoutes(app, context);
   await registerCollectionRoutes(app, context);
 
   await registerWebApp(app);

@@ -36,6 +36,7 @@ export const PROJECT_ACTIONS = {
   'project:update': 'admin',
   'members:manage': 'admin',
   'credential:share': 'admin',
+  'oauth_client:manage': 'admin',
   'webhook_auth:manage': 'admin',
   'collection:manage': 'admin',
   'project:delete': 'owner',

@@ -14,4 +14,6 @@ export const encryptedColumns: readonly EncryptedColumn[] = [
   { table: 'webhook_auth_methods', column: 'username' },
   { table: 'webhook_auth_methods', column: 'password' },
   { table: 'webhook_auth_methods', column: 'api_key' },
+  { table: 'oauth_clients', column: 'client_secret' },
+  { table: 'oauth_authorizations', column: 'code_verifier' },
 ];

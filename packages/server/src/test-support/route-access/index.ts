@@ -7,6 +7,7 @@ import credentials from './credentials.js';
 import editor from './editor.js';
 import live from './live.js';
 import notifications from './notifications.js';
+import oauthClients from './oauth-clients.js';
 import projects from './projects.js';
 import runs from './runs.js';
 import tokens from './tokens.js';
@@ -29,4 +30,5 @@ export const ROUTE_ACCESS_FILES: Record<string, RouteAccessFile> = {
   accounts,
   credentials,
   collections,
+  oauthClients,
 };
