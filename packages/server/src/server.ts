@@ -1,5 +1,6 @@
 // Starts one server node: database (with bounded retries), migrations, HTTP. Returns a handle whose
 // `close` shuts down gracefully: stop accepting, finish in-flight requests, close the database.
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type Bus, createBus } from './cluster/index.js';
@@ -7,6 +8,12 @@ import type { Config } from './config/index.js';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from './db/index.js';
 import { buildApp } from './http/index.js';
 import { createMailer, startFailureAlerts, startProjectDigests } from './notifications/index.js';
+import {
+  collectProcessMetrics,
+  createServerMetrics,
+  type ServerMetrics,
+  startRunQueueMetrics,
+} from './observability/index.js';
 import { startLostRunSweeper, startRetentionCleaner } from './runs/index.js';
 import { createVault, type Vault } from './vault/index.js';
 
@@ -15,6 +22,7 @@ export interface RunningServer {
   database: DatabaseHandle;
   vault: Vault;
   bus: Bus;
+  metrics: ServerMetrics;
   /** The address actually bound, e.g. `http://127.0.0.1:4000`. */
   url: string;
   close(): Promise<void>;
@@ -48,7 +56,17 @@ export async function startServer({
     // Across nodes over LISTEN/NOTIFY on PostgreSQL, in-process on PGlite.
     bus = await createBus(db, { channel: config.cluster.channelName, logger });
     const mailer = createMailer({ config, db: db.db, logger });
-    const app = await buildApp({ config, database: db, db: db.db, logger, vault, bus, mailer });
+    const metrics = createServerMetrics({ expensiveMetrics: config.metrics.expensiveMetrics });
+    const app = await buildApp({
+      config,
+      database: db,
+      db: db.db,
+      logger,
+      vault,
+      bus,
+      mailer,
+      metrics,
+    });
     const url = await app.listen({ host: config.http.listenAddress, port: config.http.port });
     logger.info({ url }, 'Lightning server listening');
     // Every node sweeps; an advisory lock makes one of them do the work each round.
@@ -58,6 +76,7 @@ export async function startServer({
       logger,
       maxRunDurationSeconds: config.workers.maxRunDurationSeconds,
       runGracePeriodSeconds: config.workers.runGracePeriodSeconds,
+      metrics,
     });
     // Data retention: every node runs it; an advisory lock makes one of them clean each round.
     const retentionCleaner = startRetentionCleaner({ db: db.db, logger });
@@ -77,6 +96,23 @@ export async function startServer({
       logger,
       publicUrl: config.http.publicUrl,
     });
+    // PROMEX_ENABLED: the run-queue gauges (one node computes them each period for all) and the
+    // process's own metrics.
+    let runQueueMetrics: { stop(): Promise<void> } | undefined;
+    if (config.metrics.enabled) {
+      collectProcessMetrics(metrics);
+      runQueueMetrics = startRunQueueMetrics({
+        db: db.db,
+        metrics,
+        logger,
+        nodeName: `${hostname()}:${process.pid}`,
+        periodSeconds: config.metrics.runQueueAgeSeconds,
+        stalledRunThresholdSeconds: config.metrics.stalledRunThresholdSeconds,
+        runPerformanceAgeSeconds: config.metrics.runPerformanceAgeSeconds,
+        unclaimedRunThresholdSeconds: config.metrics.unclaimedRunThresholdSeconds,
+        expensiveMetrics: config.metrics.expensiveMetrics,
+      });
+    }
     const runningBus = bus;
     let closing: Promise<void> | undefined;
     return {
@@ -84,6 +120,7 @@ export async function startServer({
       database: db,
       vault,
       bus: runningBus,
+      metrics,
       url,
       close: () => {
         closing ??= (async () => {
@@ -92,6 +129,7 @@ export async function startServer({
           await retentionCleaner.stop();
           await failureAlerts.stop();
           await projectDigests.stop();
+          await runQueueMetrics?.stop();
           await runningBus.close();
           if (!database) await db.close();
         })();

@@ -25,6 +25,9 @@ const mailer = 'packages/server/src/notifications/mailer.test.ts';
 const adaptors = 'packages/server/src/adaptors/adaptors.test.ts';
 
 const collections = 'packages/server/src/collections/collections.test.ts';
+const metricsRoute = 'packages/server/src/observability/metrics-route.test.ts';
+const prometheus = 'packages/server/src/observability/prometheus.test.ts';
+const runQueueMetrics = 'packages/server/src/observability/run-queue-metrics.test.ts';
 
 export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
   NODE_ENV: [{ file: cli }, { file: db }],
@@ -121,4 +124,14 @@ export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
   ERLANG_NODE_DISCOVERY_VIA_POSTGRES_CHANNEL_NAME: [
     { file: 'packages/server/src/cluster/bus.test.ts', shows: 'channel' },
   ],
+
+  PROMEX_ENABLED: [{ file: metricsRoute }, { file: prometheus }],
+  PROMEX_METRICS_ENDPOINT_AUTHORIZATION_REQUIRED: [{ file: metricsRoute }],
+  PROMEX_METRICS_ENDPOINT_TOKEN: [{ file: metricsRoute }, { file: prometheus }],
+  PROMEX_EXPENSIVE_METRICS_ENABLED: [{ file: metricsRoute }, { file: runQueueMetrics }],
+  PROMEX_ENDPOINT_SCHEME: [{ file: metricsRoute }],
+  METRICS_RUN_PERFORMANCE_AGE_SECONDS: [{ file: runQueueMetrics }],
+  METRICS_RUN_QUEUE_AGE_SECONDS: [{ file: runQueueMetrics }, { file: prometheus }],
+  METRICS_STALLED_RUN_THRESHOLD_SECONDS: [{ file: runQueueMetrics }],
+  METRICS_UNCLAIMED_RUN_THRESHOLD_SECONDS: [{ file: runQueueMetrics }],
 };

@@ -399,27 +399,27 @@ export const variables = {
   PROMEX_ENABLED: v(
     'Metrics',
     'false',
-    'Accepted for compatibility; not implemented yet. `true`/`yes` enables the Prometheus metrics endpoint `/metrics`.',
+    "`true`/`yes` serves Prometheus metrics at `/metrics` on the server's port (run queue, runs, HTTP, workers, process; see docs/operations.md) and starts the periodic run-queue queries.",
   ),
   PROMEX_METRICS_ENDPOINT_AUTHORIZATION_REQUIRED: v(
     'Metrics',
     'true',
-    'Accepted for compatibility; not implemented yet. Whether `/metrics` requires a bearer token.',
+    'Whether `/metrics` requires `Authorization: Bearer <PROMEX_METRICS_ENDPOINT_TOKEN>` over `PROMEX_ENDPOINT_SCHEME` (401 otherwise). `false` serves it to anyone who can reach the port.',
   ),
   PROMEX_METRICS_ENDPOINT_TOKEN: v(
     'Metrics',
     '(random)',
-    'Accepted for compatibility; not implemented yet. Bearer token consumers of `/metrics` must send.',
+    'Bearer token consumers of `/metrics` must send. When unset, a random token is generated at start and printed once in the log (a new one at each restart).',
   ),
   PROMEX_EXPENSIVE_METRICS_ENABLED: v(
     'Metrics',
     'false',
-    'Accepted for compatibility; not implemented yet. `true`/`yes` enables metrics that are expensive to compute under load.',
+    '`true`/`yes` also computes and exposes `lightning_run_project_impeded_count` (projects whose runs wait for worker capacity).',
   ),
   PROMEX_ENDPOINT_SCHEME: v(
     'Metrics',
     'https',
-    'Accepted for compatibility; not implemented yet. Scheme used when connecting to the metrics endpoint.',
+    'The scheme scrapes must arrive over for the token to be accepted: `https` (behind a TLS-terminating proxy listed in `TRUSTED_PROXIES`, as `X-Forwarded-Proto` says) or `http`.',
   ),
   PROMEX_DATASOURCE_ID: v(
     'Metrics',
@@ -449,22 +449,22 @@ export const variables = {
   METRICS_RUN_PERFORMANCE_AGE_SECONDS: v(
     'Metrics',
     '300',
-    'Accepted for compatibility; not implemented yet. The oldest a run can be to be included in run performance metrics.',
+    'Window in seconds of `lightning_run_queue_claim_average_duration_milliseconds`: runs inserted this recently that left the queue count with their wait until claimed, waiting runs with their wait so far.',
   ),
   METRICS_RUN_QUEUE_AGE_SECONDS: v(
     'Metrics',
     '5',
-    'Accepted for compatibility; not implemented yet. Polling period in seconds of the run queue metrics.',
+    'Period in seconds of the run-queue gauges (one node computes them for the cluster each period), and the window of `lightning_run_queue_finalised_count`.',
   ),
   METRICS_STALLED_RUN_THRESHOLD_SECONDS: v(
     'Metrics',
     '3600',
-    'Accepted for compatibility; not implemented yet. Seconds a run must be `available` before it counts as stalled.',
+    'Seconds a run must be `available` before it counts in `lightning_run_queue_stalled_count`.',
   ),
   METRICS_UNCLAIMED_RUN_THRESHOLD_SECONDS: v(
     'Metrics',
     '10',
-    'Accepted for compatibility; not implemented yet. Seconds a run must be `available` before it counts towards an impeded project.',
+    'Seconds a run must be `available` before its project can count in `lightning_run_project_impeded_count` (with `PROMEX_EXPENSIVE_METRICS_ENABLED`).',
   ),
   UI_METRICS_ENABLED: v(
     'Metrics',

@@ -648,6 +648,11 @@ export const runs = pgTable(
     index('runs_in_flight_index')
       .on(t.state, t.claimedAt)
       .where(sql`state IN ('claimed', 'started')`),
+    // The run-queue metrics (observability/run-queue-metrics.ts) read the runs of the last few
+    // minutes every few seconds: by insertion (claim delay) and by finish (finalised count), so
+    // the cost follows the recent traffic, not the history's size.
+    index('runs_inserted_at_index').on(t.insertedAt),
+    index('runs_finished_at_index').on(t.finishedAt).where(sql`finished_at IS NOT NULL`),
     check('runs_state_check', oneOf('state', RUN_STATES)),
     check(
       'runs_starting_node_check',
@@ -959,3 +964,17 @@ export const collectionItems = pgTable(
     uniqueIndex('collections_items_collection_id_id_index').on(t.collectionId, t.id),
   ],
 );
+
+// ── Observability ──────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Metrics that one node computes for the whole cluster each period (the run-queue gauges): the
+ * row records when and by whom they were last computed, and their values, which every node then
+ * exposes on its /metrics (observability/run-queue-metrics.ts).
+ */
+export const metricsSnapshots = pgTable('metrics_snapshots', {
+  name: text('name').primaryKey(),
+  computedAt: usec('computed_at').notNull(),
+  computedBy: text('computed_by').notNull(),
+  values: jsonb('values').$type<Record<string, number>>().notNull(),
+});

@@ -9,6 +9,7 @@ import { registerAuditRoutes } from '../audit/index.js';
 import { registerCollectionRoutes } from '../collections/index.js';
 import { registerCredentialRoutes, registerOAuthClientRoutes } from '../credentials/index.js';
 import { registerNotificationRoutes } from '../notifications/routes.js';
+import { registerObservabilityRoutes } from '../observability/index.js';
 import { registerProjectRoutes } from '../projects/routes.js';
 import { registerManualRunRoutes } from '../runs/manual-routes.js';
 import { registerRunRoutes } from '../runs/routes.js';
@@ -50,6 +51,7 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
   });
   trackRoutes(app);
   installErrorHandler(app);
+  registerObservabilityRoutes(app, context);
   installBodyDepthLimit(app);
   await registerSecurityHeaders(app, config);
   await registerApiCors(app, config);

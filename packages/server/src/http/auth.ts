@@ -63,7 +63,15 @@ export async function installAuthentication(
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request) => {
     const url = request.url;
-    if (url.startsWith('/i/') || url.startsWith('/worker') || url === '/health') return;
+    // /metrics checks its own bearer token (PROMEX_METRICS_ENDPOINT_TOKEN), not an API token.
+    if (
+      url.startsWith('/i/') ||
+      url.startsWith('/worker') ||
+      url === '/health' ||
+      url === '/metrics'
+    ) {
+      return;
+    }
     const bearer = bearerToken(request);
     if (bearer !== undefined) {
       // A bad bearer token is not silently downgraded to the session: the caller meant the token.

@@ -4,12 +4,15 @@ import type { Logger } from 'pino';
 import type { Bus } from '../cluster/index.js';
 import { startRepeatingTask } from '../cluster/repeating-task.js';
 import type { Database } from '../db/index.js';
+import type { ServerMetrics } from '../observability/index.js';
 import { type LostRunOptions, markLostRuns } from './lost-runs.js';
 
 export interface LostRunSweeperOptions extends Omit<LostRunOptions, 'now'> {
   db: Database;
   bus: Bus;
   logger: Logger;
+  /** Counts the runs marked lost (`lightning_run_lost_count`). */
+  metrics?: Pick<ServerMetrics, 'lostRuns'>;
   /** Between sweeps; default 30 s (Lightning's janitor runs every 5 minutes). */
   intervalMs?: number;
 }
@@ -24,6 +27,7 @@ export function startLostRunSweeper(options: LostRunSweeperOptions): LostRunSwee
   const sweep = async () => {
     try {
       const { runs } = await markLostRuns(options.db, options);
+      if (runs.length > 0) options.metrics?.lostRuns.inc(runs.length);
       for (const run of runs) {
         options.logger.warn({ runId: run.id, errorType: run.errorType }, 'run marked lost');
         options.bus.publish({

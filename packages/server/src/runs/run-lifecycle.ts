@@ -19,6 +19,8 @@ export interface RunChange {
   state: RunState;
   /** False when the event repeated one already stored (acknowledged, nothing changed). */
   changed: boolean;
+  /** `run:start` only: milliseconds from the run's insertion to its start (the queue delay). */
+  queueDelayMs?: number;
 }
 
 /**
@@ -54,12 +56,16 @@ export async function startRun(
     }
     if (run.state !== 'claimed')
       throw eventError('state', `cannot start a run that is ${run.state}`);
-    await tx.execute(sql`UPDATE runs
-                         SET state = 'started', started_at = ${eventTime(payload.timestamp)},
-                             last_event_at = now()
-                         WHERE id = ${run.id}`);
+    const [started] = await queryRows<{ queue_delay_ms: string }>(
+      tx,
+      sql`UPDATE runs
+          SET state = 'started', started_at = ${eventTime(payload.timestamp)},
+              last_event_at = now()
+          WHERE id = ${run.id}
+          RETURNING extract(epoch FROM started_at - inserted_at) * 1000 AS queue_delay_ms`,
+    );
     await updateWorkOrderState(tx, run.work_order_id, run.id, 'started');
-    return { ...change, changed: true };
+    return { ...change, changed: true, queueDelayMs: Number(started?.queue_delay_ms ?? 0) };
   });
 }
 

@@ -89,6 +89,7 @@ export class QueueChannel implements Channel {
       })),
     );
     this.deps.connection.reply(frame, 'ok', { runs });
+    this.deps.context.metrics.claimedRuns.inc(claimed.length);
     for (const run of claimed) {
       this.deps.context.bus.publish({
         type: 'run_updated',

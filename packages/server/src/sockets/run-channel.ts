@@ -158,6 +158,9 @@ export class RunChannel implements Channel {
         const change = await startRun(db, runId, value as z.output<typeof runStartPayloadSchema>);
         connection.reply(frame, 'ok', {});
         if (change.changed) {
+          if (change.queueDelayMs !== undefined) {
+            context.metrics.runQueueDelay.observe(change.queueDelayMs);
+          }
           bus.publish({
             type: 'run_updated',
             runId,
@@ -211,6 +214,7 @@ export class RunChannel implements Channel {
         );
         connection.reply(frame, 'ok', {});
         if (change.changed) {
+          context.metrics.runOutcomes.inc({ state: change.state });
           bus.publish({
             type: 'run_updated',
             runId,

@@ -110,6 +110,7 @@ export class WorkerConnection implements Replier {
     const { socket, deps } = this;
     const log = deps.logger.child({ workerId: deps.workerId });
     log.info('worker connected');
+    deps.context.metrics.workerConnections.inc();
     // ws closes an oversized frame's connection with 1009 but no reason text; a worker should
     // be told why. ws calls close(code) on this instance, so the reason is added here.
     const close = socket.close.bind(socket);
@@ -123,6 +124,7 @@ export class WorkerConnection implements Replier {
     socket.on('error', (error) => log.warn({ err: error }, 'worker socket error'));
     socket.on('close', (code, reason) => {
       this.closed = true;
+      deps.context.metrics.workerConnections.dec();
       clearTimeout(this.idleTimer);
       for (const channel of this.channels.values()) channel.close();
       this.channels.clear();

@@ -1,0 +1,14 @@
+// Observability: Prometheus metrics (this context's registry, `/metrics`, the run-queue gauges).
+export {
+  collectProcessMetrics,
+  createServerMetrics,
+  type ServerMetrics,
+  type ServerMetricsOptions,
+} from './metrics.js';
+export { registerObservabilityRoutes } from './routes.js';
+export {
+  computeRunQueueValues,
+  type RunQueueValues,
+  refreshRunQueueValues,
+  startRunQueueMetrics,
+} from './run-queue-metrics.js';
