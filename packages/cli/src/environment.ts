@@ -1,7 +1,7 @@
 // Builds the configuration for a command. Development instances get keys generated once into the
 // data directory, so `lightning start` needs no preparation; production never does (load.ts
 // refuses to start without real keys).
-import { config as serverConfig } from '@lightning/server';
+import type { config as serverConfig } from '@lightning/server';
 
 type Purpose = serverConfig.Purpose;
 
@@ -10,10 +10,12 @@ export interface CommandConfig {
   warnings: string[];
 }
 
-export function loadCommandConfig(
+export async function loadCommandConfig(
   purpose: Purpose,
   env: serverConfig.Environment = process.env,
-): CommandConfig {
+): Promise<CommandConfig> {
+  // Loaded here, not at the top: `lightning --help` must not pay for the server's modules.
+  const { config: serverConfig } = await import('@lightning/server');
   // A first pass tells whether this is production and where the data directory is. If it fails,
   // the full pass below reports every problem at once.
   let probe: serverConfig.LoadedConfig;

@@ -1,7 +1,9 @@
 // The `lightning` command. Every failure a user can cause ends with a clear message and a non-zero
 // exit, never a stack trace.
+//
+// Only commander is loaded up front: each command imports the server, the worker or the runtime
+// when it runs, so `lightning --help` (and a mistyped option) answers without loading them.
 
-import { config as serverConfig, db as serverDb } from '@lightning/server';
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
 
@@ -22,13 +24,6 @@ function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     // Commander already printed its message (unknown option, missing argument, --help).
     return error.exitCode;
-  }
-  if (
-    error instanceof serverConfig.ConfigError ||
-    error instanceof serverDb.DatabaseUnreachableError
-  ) {
-    console.error(`lightning: ${error.message}`);
-    return 1;
   }
   const message = error instanceof Error ? error.message : String(error);
   console.error(`lightning: ${message}`);

@@ -1,4 +1,3 @@
-import { accounts, db as serverDb } from '@lightning/server';
 import type { Command } from 'commander';
 import { loadCommandConfig } from '../environment.js';
 
@@ -11,7 +10,8 @@ export function registerApiTokenCommand(program: Command): void {
     .requiredOption('--email <email>', 'the user the token acts as')
     .option('--name <name>', 'a label for the token, shown in the token list', 'CLI token')
     .action(async (options: { email: string; name: string }) => {
-      const { config, warnings } = loadCommandConfig('server');
+      const { accounts, db: serverDb } = await import('@lightning/server');
+      const { config, warnings } = await loadCommandConfig('server');
       // Only the token goes to stdout, so `TOKEN=$(lightning create-api-token …)` works.
       for (const warning of warnings) console.error(`lightning: ${warning}`);
       const database = await serverDb.openDatabase(config, {

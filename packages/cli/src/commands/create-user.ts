@@ -1,7 +1,6 @@
 // `lightning create-user`: an account from the command line, for scripted set-ups. The same rules as
 // sign-up apply (valid, unused email; a strong password), but sign-up being disabled does not
 // matter and the email counts as confirmed — the operator vouches for it.
-import { accounts, db as serverDb } from '@lightning/server';
 import type { Command } from 'commander';
 import { loadCommandConfig } from '../environment.js';
 
@@ -35,6 +34,7 @@ function explainInvalid(error: unknown): unknown {
 }
 
 async function createUser(options: CreateUserOptions): Promise<void> {
+  const { accounts, db: serverDb } = await import('@lightning/server');
   const input = {
     email: options.email,
     password: options.password,
@@ -43,7 +43,7 @@ async function createUser(options: CreateUserOptions): Promise<void> {
   };
   // Bad input is reported before the database is opened.
   accounts.validateNewUser(input);
-  const { config, warnings } = loadCommandConfig('tool');
+  const { config, warnings } = await loadCommandConfig('tool');
   for (const warning of warnings) console.error(`lightning: ${warning}`);
   const database = await serverDb.openDatabase(config, {
     onRetry: (message) => console.error(`lightning: ${message}`),

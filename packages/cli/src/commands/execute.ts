@@ -10,14 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import {
-  type ExecutionPlan,
-  parseAdaptorSpec,
-  type RunEvent,
-  type RunResult,
-  resolveLatest,
-} from '@lightning/runtime';
-import { createPool } from '@lightning/worker';
+import type { ExecutionPlan, RunEvent, RunResult } from '@lightning/runtime';
 import type { Command } from 'commander';
 import { loadCommandConfig } from '../environment.js';
 
@@ -65,7 +58,9 @@ export function registerExecuteCommand(program: Command): void {
       const credential = options.credential
         ? readJsonObject(options.credential, '--credential')
         : undefined;
-      const { config } = loadCommandConfig('tool');
+      const { parseAdaptorSpec, resolveLatest } = await import('@lightning/runtime');
+      const { createPool } = await import('@lightning/worker');
+      const { config } = await loadCommandConfig('tool');
       // A run always executes a concrete version: `@latest` (or no version) is resolved once here.
       const spec = parseAdaptorSpec(expandAdaptorShorthand(options.adaptor));
       const adaptor =

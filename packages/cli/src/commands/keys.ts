@@ -1,11 +1,11 @@
-import { config as serverConfig } from '@lightning/server';
 import type { Command } from 'commander';
 
 export function registerKeyCommands(program: Command): void {
   program
     .command('gen-encryption-key')
     .description('Print a new PRIMARY_ENCRYPTION_KEY: base64 of 32 random bytes')
-    .action(() => {
+    .action(async () => {
+      const { config: serverConfig } = await import('@lightning/server');
       console.log(serverConfig.generateEncryptionKey());
     });
 
@@ -14,7 +14,8 @@ export function registerKeyCommands(program: Command): void {
     .description(
       'Print WORKER_RUNS_PRIVATE_KEY, WORKER_SECRET and WORKER_LIGHTNING_PUBLIC_KEY, ready to paste',
     )
-    .action(() => {
+    .action(async () => {
+      const { config: serverConfig } = await import('@lightning/server');
       const keys = serverConfig.generateWorkerKeys();
       console.log(`WORKER_RUNS_PRIVATE_KEY="${keys.WORKER_RUNS_PRIVATE_KEY}"`);
       console.log('');

@@ -1,4 +1,3 @@
-import { createLogger, db as serverDb } from '@lightning/server';
 import type { Command } from 'commander';
 import { loadCommandConfig } from '../environment.js';
 
@@ -7,7 +6,8 @@ export function registerMigrateCommand(program: Command): void {
     .command('migrate')
     .description('Apply pending database migrations (the server also applies them at start)')
     .action(async () => {
-      const { config, warnings } = loadCommandConfig('tool');
+      const { createLogger, db: serverDb } = await import('@lightning/server');
+      const { config, warnings } = await loadCommandConfig('tool');
       const logger = createLogger(config.logLevel);
       for (const warning of warnings) logger.warn(warning);
       const database = await serverDb.openDatabase(config, {

@@ -1,4 +1,3 @@
-import { demo, db as serverDb } from '@lightning/server';
 import type { Command } from 'commander';
 import { loadCommandConfig } from '../environment.js';
 
@@ -9,7 +8,8 @@ export function registerResetDemoCommand(program: Command): void {
       'Wipe ALL data of a demo instance and seed the demo project, workflows and users (only when IS_RESETTABLE_DEMO=true)',
     )
     .action(async () => {
-      const { config, warnings } = loadCommandConfig('tool');
+      const { demo, db: serverDb } = await import('@lightning/server');
+      const { config, warnings } = await loadCommandConfig('tool');
       for (const warning of warnings) console.error(`lightning: ${warning}`);
       // Refuse before touching the database at all.
       if (!config.accounts.isResettableDemo) throw new demo.DemoResetRefusedError();

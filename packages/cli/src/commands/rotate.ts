@@ -1,4 +1,3 @@
-import { createLogger, db as serverDb, vault as serverVault } from '@lightning/server';
 import type { Command } from 'commander';
 import { loadCommandConfig } from '../environment.js';
 
@@ -14,7 +13,8 @@ export function registerRotateCommand(program: Command): void {
       if (!Number.isInteger(batchSize) || batchSize < 1) {
         throw new Error(`--batch-size must be a positive integer (got "${options.batchSize}")`);
       }
-      const { config, warnings } = loadCommandConfig('server');
+      const { createLogger, db: serverDb, vault: serverVault } = await import('@lightning/server');
+      const { config, warnings } = await loadCommandConfig('server');
       const logger = createLogger(config.logLevel);
       for (const warning of warnings) logger.warn(warning);
       const { primaryKey, retiredKeys } = config.encryption;

@@ -1,10 +1,5 @@
-import {
-  createLogger,
-  type RunningServer,
-  type config as serverConfig,
-  startServer,
-} from '@lightning/server';
-import { createPool, createWorker, type Worker } from '@lightning/worker';
+import type { RunningServer, config as serverConfig } from '@lightning/server';
+import type { Worker } from '@lightning/worker';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { loadCommandConfig } from '../environment.js';
@@ -31,13 +26,14 @@ export function registerServerCommands(program: Command): void {
     .action(() => runWorker());
 }
 
-function workerFor(
+async function workerFor(
   config: serverConfig.Config,
   logger: Logger,
   serviceUrl: string,
   onFatalError: (error: Error) => void,
   isEmbedded = false,
-): Worker {
+): Promise<Worker> {
+  const { createPool, createWorker } = await import('@lightning/worker');
   const { workers } = config;
   if (!workers.secret) throw new Error('WORKER_SECRET is required to start a worker');
   return createWorker({
@@ -60,7 +56,8 @@ function workerFor(
 }
 
 async function runInstance(purpose: 'embedded' | 'server'): Promise<void> {
-  const { config, warnings } = loadCommandConfig(purpose);
+  const { createLogger, startServer } = await import('@lightning/server');
+  const { config, warnings } = await loadCommandConfig(purpose);
   const logger = createLogger(config.logLevel);
   for (const warning of warnings) logger.warn(warning);
 
@@ -78,7 +75,7 @@ async function runInstance(purpose: 'embedded' | 'server'): Promise<void> {
     // The embedded instance runs one worker next to the server, over the same socket protocol as
     // a separate worker would (loopback), so both modes share one code path.
     if (purpose === 'embedded') {
-      worker = workerFor(config, logger, embeddedServiceUrl(server, config), stop, true);
+      worker = await workerFor(config, logger, embeddedServiceUrl(server, config), stop, true);
       await worker.start();
       logger.info({ capacity: config.workers.capacity }, 'embedded worker started');
     }
@@ -95,7 +92,8 @@ function embeddedServiceUrl(server: RunningServer, config: serverConfig.Config):
 }
 
 async function runWorker(): Promise<void> {
-  const { config, warnings } = loadCommandConfig('worker');
+  const { createLogger } = await import('@lightning/server');
+  const { config, warnings } = await loadCommandConfig('worker');
   const logger = createLogger(config.logLevel);
   for (const warning of warnings) logger.warn(warning);
   if (!config.workers.lightningPublicKeyPem) {
@@ -103,12 +101,15 @@ async function runWorker(): Promise<void> {
       'WORKER_LIGHTNING_PUBLIC_KEY is not set: run tokens are not verified by this worker',
     );
   }
+  let worker: Worker | undefined;
   const stop = onStopSignal(logger, async () => {
     await started.catch(() => {});
-    await worker.stop();
+    await worker?.stop();
   });
-  const worker = workerFor(config, logger, config.workers.serviceUrl, stop);
-  const started = worker.start();
+  const started = (async () => {
+    worker = await workerFor(config, logger, config.workers.serviceUrl, stop);
+    await worker.start();
+  })();
   await started;
   logger.info(
     { serviceUrl: config.workers.serviceUrl, capacity: config.workers.capacity },
