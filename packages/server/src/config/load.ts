@@ -105,6 +105,13 @@ export interface Config {
     gcsCredentials: Record<string, unknown> | undefined;
   };
   github: {
+    /**
+     * GITHUB_APP_ID, GITHUB_APP_CLIENT_ID, GITHUB_APP_CLIENT_SECRET and GITHUB_CERT are all set:
+     * version control is on (and REPO_CONNECTION_SIGNING_SECRET and GITHUB_APP_NAME are required).
+     */
+    enabled: boolean;
+    /** TEST_GITHUB_API_URL: the GitHub API stand-in of the tests; undefined = api.github.com. */
+    apiUrl: string | undefined;
     appId: string | undefined;
     appName: string | undefined;
     clientId: string | undefined;
@@ -333,6 +340,52 @@ export function loadConfig(env: Environment, options: LoadOptions = {}): LoadedC
     }
   }
 
+  // GitHub: on when the app's four variables are set, as in Lightning; then the connection tokens
+  // need their signing secret, and the install link the app's name.
+  const githubApp = {
+    appId: read('GITHUB_APP_ID', p.nonEmpty),
+    clientId: read('GITHUB_APP_CLIENT_ID', p.nonEmpty),
+    clientSecret: read('GITHUB_APP_CLIENT_SECRET', p.nonEmpty),
+    cert: read('GITHUB_CERT', (value) => {
+      const pem = p.decodeBase64(value)?.toString('utf8');
+      if (!pem?.includes('PRIVATE KEY')) {
+        throw new p.ConfigProblem('must be the base64 of the GitHub App private key (PEM)');
+      }
+      return pem;
+    }),
+  };
+  const githubMissing = (
+    ['GITHUB_APP_ID', 'GITHUB_APP_CLIENT_ID', 'GITHUB_APP_CLIENT_SECRET', 'GITHUB_CERT'] as const
+  ).filter((name) => raw(name) === undefined);
+  const githubEnabled = githubMissing.length === 0;
+  if (githubEnabled && (purpose === 'server' || purpose === 'embedded')) {
+    requireFor(
+      true,
+      'REPO_CONNECTION_SIGNING_SECRET',
+      'when the GitHub App is configured (it signs the tokens GitHub Actions call back with); generate one with `lightning gen-encryption-key`',
+    );
+    requireFor(
+      true,
+      'GITHUB_APP_NAME',
+      'when the GitHub App is configured (the link that installs the app uses it)',
+    );
+  } else if (githubMissing.length < 4) {
+    warnings.push(
+      `GitHub version control is off: ${githubMissing.join(', ')} ${githubMissing.length === 1 ? 'is' : 'are'} not set (it needs GITHUB_APP_ID, GITHUB_APP_CLIENT_ID, GITHUB_APP_CLIENT_SECRET and GITHUB_CERT)`,
+    );
+  }
+  const githubApiUrl = read('TEST_GITHUB_API_URL', p.url('http', 'https'));
+  if (githubApiUrl !== undefined && production) {
+    problems.push('TEST_GITHUB_API_URL is for tests only and must not be set in production');
+  }
+  const github: Config['github'] = {
+    enabled: githubEnabled,
+    apiUrl: githubApiUrl?.replace(/\/+$/, ''),
+    ...githubApp,
+    appName: read('GITHUB_APP_NAME', p.nonEmpty),
+    repoConnectionSigningSecret: read('REPO_CONNECTION_SIGNING_SECRET', p.nonEmpty),
+  };
+
   const config: Config = {
     production,
     dataDir,
@@ -419,20 +472,7 @@ export function loadConfig(env: Environment, options: LoadOptions = {}): LoadedC
       gcsBucket: read('GCS_BUCKET', p.nonEmpty),
       gcsCredentials: read('GOOGLE_APPLICATION_CREDENTIALS_JSON', p.base64Json),
     },
-    github: {
-      appId: read('GITHUB_APP_ID', p.nonEmpty),
-      appName: read('GITHUB_APP_NAME', p.nonEmpty),
-      clientId: read('GITHUB_APP_CLIENT_ID', p.nonEmpty),
-      clientSecret: read('GITHUB_APP_CLIENT_SECRET', p.nonEmpty),
-      cert: read('GITHUB_CERT', (value) => {
-        const pem = p.decodeBase64(value)?.toString('utf8');
-        if (!pem?.includes('PRIVATE KEY')) {
-          throw new p.ConfigProblem('must be the base64 of the GitHub App private key (PEM)');
-        }
-        return pem;
-      }),
-      repoConnectionSigningSecret: read('REPO_CONNECTION_SIGNING_SECRET', p.nonEmpty),
-    },
+    github,
     oauth: {
       google: {
         clientId: read('GOOGLE_CLIENT_ID', p.nonEmpty),

@@ -29,7 +29,16 @@ const metricsRoute = 'packages/server/src/observability/metrics-route.test.ts';
 const prometheus = 'packages/server/src/observability/prometheus.test.ts';
 const runQueueMetrics = 'packages/server/src/observability/run-queue-metrics.test.ts';
 
+const vcsUsers = 'packages/server/src/vcs/user-authorization.test.ts';
+
 export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
+  GITHUB_APP_ID: [{ file: vcsUsers }],
+  GITHUB_APP_NAME: [{ file: vcsUsers, shows: 'appName' }],
+  GITHUB_APP_CLIENT_ID: [{ file: vcsUsers }],
+  GITHUB_APP_CLIENT_SECRET: [{ file: vcsUsers }],
+  GITHUB_CERT: [{ file: vcsUsers }],
+  REPO_CONNECTION_SIGNING_SECRET: [{ file: vcsUsers }],
+  TEST_GITHUB_API_URL: [{ file: vcsUsers }],
   NODE_ENV: [{ file: cli }, { file: db }],
   MIX_ENV: [{ file: 'packages/server/src/config/load.test.ts', sameAs: 'NODE_ENV' }],
   LIGHTNING_DATA_DIR: [{ file: cli }],

@@ -323,32 +323,33 @@ export const variables = {
   GITHUB_APP_ID: v(
     'GitHub',
     '',
-    'Accepted for compatibility; not implemented yet. The GitHub App ID.',
+    'The GitHub App ID. Version control is on when this, `GITHUB_APP_CLIENT_ID`, `GITHUB_APP_CLIENT_SECRET` and `GITHUB_CERT` are all set.',
   ),
   GITHUB_APP_NAME: v(
     'GitHub',
     '',
-    'Accepted for compatibility; not implemented yet. The GitHub App name as used in its public link (lower-case, spaces as hyphens).',
+    'The GitHub App name as used in its public link (lower-case, spaces as hyphens); required when version control is on (the install link).',
   ),
   GITHUB_APP_CLIENT_ID: v(
     'GitHub',
     '',
-    'Accepted for compatibility; not implemented yet. The GitHub App client ID.',
+    'The GitHub App client ID (users authorise the app with it, callback `/oauth/github/callback`).',
   ),
-  GITHUB_APP_CLIENT_SECRET: v(
-    'GitHub',
-    '',
-    'Accepted for compatibility; not implemented yet. The GitHub App client secret.',
-  ),
+  GITHUB_APP_CLIENT_SECRET: v('GitHub', '', 'The GitHub App client secret.'),
   GITHUB_CERT: v(
     'GitHub',
     '',
-    'Accepted for compatibility; not implemented yet. The GitHub App private key, base64 encoded.',
+    "The GitHub App private key (PEM), base64 encoded; signs the app's requests to GitHub.",
   ),
   REPO_CONNECTION_SIGNING_SECRET: v(
     'GitHub',
     '',
-    'Accepted for compatibility; not implemented yet. Secret that signs the access tokens GitHub Actions use to call back; generate with `lightning gen-encryption-key`.',
+    'Signs the access tokens GitHub Actions call back with (HS256); required when version control is on, the server refuses to start without it. Generate with `lightning gen-encryption-key`.',
+  ),
+  TEST_GITHUB_API_URL: v(
+    'GitHub',
+    '(api.github.com)',
+    'Test-only: the base URL of the GitHub stand-in the tests start. Never set it in a deployment; refused in production.',
   ),
 
   // OAuth credentials

@@ -15,6 +15,7 @@ import { registerManualRunRoutes } from '../runs/manual-routes.js';
 import { registerRunRoutes } from '../runs/routes.js';
 import { registerSocketRoutes } from '../sockets/routes.js';
 import { registerTriggerRoutes } from '../triggers/routes.js';
+import { registerVersionControlRoutes } from '../vcs/routes.js';
 import { registerWorkflowRoutes } from '../workflows/routes.js';
 import { installAuthentication } from './auth.js';
 import { installBodyDepthLimit } from './body-depth.js';
@@ -73,6 +74,7 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
   await registerCredentialRoutes(app, context);
   await registerOAuthClientRoutes(app, context);
   await registerCollectionRoutes(app, context);
+  await registerVersionControlRoutes(app, context);
 
   await registerWebApp(app);
   return app;

@@ -12,6 +12,7 @@ import projects from './projects.js';
 import runs from './runs.js';
 import tokens from './tokens.js';
 import type { RouteAccessFile } from './types.js';
+import vcs from './vcs.js';
 import workflows from './workflows.js';
 
 export * from './types.js';
@@ -31,4 +32,5 @@ export const ROUTE_ACCESS_FILES: Record<string, RouteAccessFile> = {
   credentials,
   collections,
   oauthClients,
+  vcs,
 };
