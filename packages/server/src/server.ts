@@ -10,7 +10,9 @@ import { buildApp } from './http/index.js';
 import { createMailer, startFailureAlerts, startProjectDigests } from './notifications/index.js';
 import {
   collectProcessMetrics,
+  createErrorReporter,
   createServerMetrics,
+  reportErrorLogs,
   type ServerMetrics,
   startRunQueueMetrics,
 } from './observability/index.js';
@@ -37,9 +39,16 @@ export interface StartServerOptions {
 
 export async function startServer({
   config,
-  logger,
+  logger: baseLogger,
   database,
 }: StartServerOptions): Promise<RunningServer> {
+  // SENTRY_DSN: every error the server logs with its error object also goes to Sentry.
+  const errorReporter = createErrorReporter({
+    dsn: config.metrics.sentryDsn,
+    environment: config.production ? 'production' : 'development',
+    component: 'server',
+  });
+  const logger = errorReporter.isEnabled ? reportErrorLogs(baseLogger, errorReporter) : baseLogger;
   const { primaryKey, retiredKeys } = config.encryption;
   if (!primaryKey) throw new Error('PRIMARY_ENCRYPTION_KEY is required to start the server');
   const vault = createVault({ primary: primaryKey, retired: retiredKeys });
@@ -132,6 +141,7 @@ export async function startServer({
           await runQueueMetrics?.stop();
           await runningBus.close();
           if (!database) await db.close();
+          await errorReporter.close();
         })();
         return closing;
       },
@@ -139,6 +149,7 @@ export async function startServer({
   } catch (error) {
     await bus?.close().catch(() => {});
     if (!database) await db.close().catch(() => {});
+    await errorReporter.close();
     throw error;
   }
 }

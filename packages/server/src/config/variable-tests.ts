@@ -143,4 +143,5 @@ export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
   METRICS_RUN_QUEUE_AGE_SECONDS: [{ file: runQueueMetrics }, { file: prometheus }],
   METRICS_STALLED_RUN_THRESHOLD_SECONDS: [{ file: runQueueMetrics }],
   METRICS_UNCLAIMED_RUN_THRESHOLD_SECONDS: [{ file: runQueueMetrics }],
+  SENTRY_DSN: [{ file: 'packages/server/src/observability/sentry.test.ts' }],
 };

@@ -475,7 +475,7 @@ export const variables = {
   SENTRY_DSN: v(
     'Metrics',
     '',
-    'Accepted for compatibility; not implemented yet. Sentry DSN for error monitoring.',
+    'Sentry DSN: unexpected server errors (every error the server logs with its error object: HTTP 500s, failed worker-socket events, failed periodic tasks) are sent with the release and environment, never with request data (see docs/operations.md).',
   ),
 
   // Usage tracking

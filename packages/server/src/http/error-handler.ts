@@ -49,7 +49,12 @@ export function installErrorHandler(app: FastifyInstance): void {
       const code = sqlState(error)!;
       return reply.status(400).send({ error: refusedValueMessage(code), code });
     }
-    request.log.error({ err: error }, 'unhandled error');
+    // The route pattern (never the URL: its query may carry a token) names the failing endpoint
+    // in the log and in Sentry (observability/error-reporter.ts).
+    request.log.error(
+      { err: error, method: request.method, route: request.routeOptions.url },
+      'unhandled error',
+    );
     return reply.status(500).send({ error: 'Internal server error' });
   });
   app.setNotFoundHandler((request, reply) =>

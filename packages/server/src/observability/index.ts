@@ -1,5 +1,12 @@
 // Observability: Prometheus metrics (this context's registry, `/metrics`, the run-queue gauges).
 export {
+  createErrorReporter,
+  type ErrorContext,
+  type ErrorReporter,
+  RELEASE,
+  reportErrorLogs,
+} from './error-reporter.js';
+export {
   collectProcessMetrics,
   createServerMetrics,
   type ServerMetrics,
