@@ -15,6 +15,7 @@ export function registerApiTokenCommand(program: Command): void {
       // Only the token goes to stdout, so `TOKEN=$(lightning create-api-token …)` works.
       for (const warning of warnings) console.error(`lightning: ${warning}`);
       const database = await serverDb.openDatabase(config, {
+        throughRunningInstance: true,
         onRetry: (message) => console.error(`lightning: ${message}`),
       });
       try {

@@ -46,6 +46,7 @@ async function createUser(options: CreateUserOptions): Promise<void> {
   const { config, warnings } = await loadCommandConfig('tool');
   for (const warning of warnings) console.error(`lightning: ${warning}`);
   const database = await serverDb.openDatabase(config, {
+    throughRunningInstance: true,
     onRetry: (message) => console.error(`lightning: ${message}`),
   });
   try {

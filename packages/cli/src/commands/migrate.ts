@@ -11,6 +11,7 @@ export function registerMigrateCommand(program: Command): void {
       const logger = createLogger(config.logLevel);
       for (const warning of warnings) logger.warn(warning);
       const database = await serverDb.openDatabase(config, {
+        throughRunningInstance: true,
         onRetry: (message) => logger.warn(message),
       });
       try {

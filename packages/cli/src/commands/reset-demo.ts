@@ -14,6 +14,7 @@ export function registerResetDemoCommand(program: Command): void {
       // Refuse before touching the database at all.
       if (!config.accounts.isResettableDemo) throw new demo.DemoResetRefusedError();
       const database = await serverDb.openDatabase(config, {
+        throughRunningInstance: true,
         onRetry: (message) => console.error(`lightning: ${message}`),
       });
       try {

@@ -26,6 +26,7 @@ export function registerRotateCommand(program: Command): void {
       }
       const vault = serverVault.createVault({ primary: primaryKey, retired: retiredKeys });
       const database = await serverDb.openDatabase(config, {
+        throughRunningInstance: true,
         onRetry: (message) => logger.warn(message),
       });
       try {

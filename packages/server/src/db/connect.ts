@@ -1,7 +1,7 @@
 // Opens the database: PostgreSQL when DATABASE_URL is set, otherwise embedded PGlite persisted in
 // the data directory. Both give the same Drizzle API over the same schema and migrations.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -11,6 +11,12 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Config } from '../config/index.js';
 import { DataDirectoryLockedError, lockDataDirectory } from './data-dir-lock.js';
+import {
+  EMBEDDED_SOCKET_PORT,
+  type EmbeddedSocket,
+  embeddedSocketPath,
+  serveEmbeddedSocket,
+} from './embedded-socket.js';
 import * as schema from './schema.js';
 import { isTransientDatabaseError } from './transient.js';
 
@@ -23,8 +29,13 @@ export interface DatabaseHandle {
   location: string;
   /** The pg pool (PostgreSQL only), for LISTEN connections and advisory locks. */
   pool?: pg.Pool;
-  /** The PGlite instance (embedded only). */
+  /** The PGlite instance (embedded only, in the process that holds the data directory). */
   pglite?: PGlite;
+  /**
+   * Embedded only: true when another process holds the data directory and this handle reaches
+   * its database through that process's socket (`db` is then a pg pool over the socket).
+   */
+  viaSocket?: boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -38,6 +49,12 @@ export interface OpenOptions {
   onRetry?: (message: string) => void;
   /** PGlite only: keep the database in memory (tests). */
   inMemory?: boolean;
+  /**
+   * PGlite only: when a running instance holds the data directory, use its database through the
+   * socket it serves (commands such as create-user). Without it (a server), a held directory is
+   * an error naming the holder.
+   */
+  throughRunningInstance?: boolean;
 }
 
 /** PGlite's defaults plus small shared buffers: the embedded instance idles far lighter. */
@@ -141,6 +158,10 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
       unlock = lockDataDirectory(join(dataDir, 'pglite.lock'), location);
     } catch (error) {
       if (error instanceof DataDirectoryLockedError) {
+        // A running instance holds the directory: use its database through its socket.
+        if (options.throughRunningInstance) {
+          return connectToRunningInstance(dataDir, location, error);
+        }
         throw new DatabaseUnreachableError(error.message);
       }
       throw error;
@@ -155,6 +176,18 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
       `Cannot open the embedded database in ${location}: ${(error as Error).message}`,
     );
   }
+  let socket: EmbeddedSocket | undefined;
+  if (!options.inMemory) {
+    try {
+      socket = await serveEmbeddedSocket(pglite, dataDir);
+    } catch (error) {
+      await pglite.close().catch(() => {});
+      unlock();
+      throw new DatabaseUnreachableError(
+        `Cannot share the embedded database in ${location}: ${(error as Error).message}`,
+      );
+    }
+  }
   const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
   return {
     db,
@@ -166,10 +199,55 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
     },
     close: async () => {
       try {
+        await socket?.close();
         await pglite.close();
       } finally {
         unlock();
       }
     },
+  };
+}
+
+/**
+ * The data directory is held by a live Lightning process, which serves it on its socket: connect
+ * there (one connection; PGlite runs one statement at a time anyway). A holder that does not serve
+ * the socket (still starting, or an older version) gets the lock's message.
+ */
+async function connectToRunningInstance(
+  dataDir: string,
+  location: string,
+  locked: DataDirectoryLockedError,
+): Promise<DatabaseHandle> {
+  const socketPath = embeddedSocketPath(dataDir);
+  if (!existsSync(socketPath)) throw new DatabaseUnreachableError(locked.message);
+  const pool = new pg.Pool({
+    // An absolute directory: pg takes a host starting with '/' as a socket directory.
+    host: resolve(dataDir),
+    port: EMBEDDED_SOCKET_PORT,
+    user: 'postgres',
+    database: 'postgres',
+    max: 1,
+    connectionTimeoutMillis: 10_000,
+  });
+  pool.on('error', () => {});
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new DatabaseUnreachableError(
+      `${locked.message} Its socket ${socketPath} did not answer: ${(error as Error).message}`,
+    );
+  }
+  const db = drizzlePg({ client: pool, schema }) as unknown as Database;
+  return {
+    db,
+    kind: 'pglite',
+    location: `${location} (through the running instance's socket)`,
+    pool,
+    viaSocket: true,
+    ping: async () => {
+      await pool.query('SELECT 1');
+    },
+    close: () => pool.end(),
   };
 }
