@@ -6,3 +6,4 @@ export * as demo from './demo/index.js';
 export { createLogger } from './logger.js';
 export { type RunningServer, type StartServerOptions, startServer } from './server.js';
 export * as vault from './vault/index.js';
+export * as workflows from './workflows/index.js';

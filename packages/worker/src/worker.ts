@@ -306,7 +306,8 @@ export function createWorker(options: WorkerOptions): Worker {
     },
     async prepareAdaptors(specs) {
       if (!pool || stopping || specs.length === 0) return;
-      logger.info({ adaptors: specs }, 'Installing adaptors in the background');
+      // Only an adaptor that npm really installs is logged (by the installer): most saves name
+      // adaptors that are already there.
       await pool.prepareAdaptors?.(specs);
     },
     status() {

@@ -3,6 +3,7 @@ import type { Worker } from '@lightning/worker';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { loadCommandConfig } from '../environment.js';
+import { prepareSavedAdaptors } from '../prepare-adaptors.js';
 
 /** `start` (embedded, all-in-one), `server` (one server node) and `worker` (one worker process). */
 export function registerServerCommands(program: Command): void {
@@ -65,8 +66,10 @@ async function runInstance(purpose: 'embedded' | 'server'): Promise<void> {
   // started, then stops it.
   let server: RunningServer | undefined;
   let worker: Worker | undefined;
+  let stopPreparing: (() => void) | undefined;
   const stop = onStopSignal(logger, async () => {
     await started.catch(() => {});
+    stopPreparing?.();
     await worker?.stop();
     await server?.close();
   });
@@ -78,6 +81,7 @@ async function runInstance(purpose: 'embedded' | 'server'): Promise<void> {
       worker = await workerFor(config, logger, embeddedServiceUrl(server, config), stop, true);
       await worker.start();
       logger.info({ capacity: config.workers.capacity }, 'embedded worker started');
+      stopPreparing = await prepareSavedAdaptors(server, worker, logger);
     }
   })();
   await started;

@@ -12,7 +12,10 @@ export type BusEvent =
   | { type: 'step_updated'; runId: string; stepId: string; state: string }
   | { type: 'run_logs'; runId: string }
   // A save of a workflow (a new lock_version), for editors that have it open.
-  | { type: 'workflow_updated'; workflowId: string; lockVersion: number };
+  | { type: 'workflow_updated'; workflowId: string; lockVersion: number }
+  // Workflows using these adaptors were saved (web, API or provisioning): a worker on this
+  // machine installs them before a run needs them (workflows/saved-adaptors.ts).
+  | { type: 'adaptors_saved'; projectId: string; adaptors: string[] };
 
 export interface Bus {
   publish(event: BusEvent): void;

@@ -19,6 +19,7 @@ export {
   listWorkflows,
   listWorkflowsPage,
 } from './read.js';
+export { adaptorsOf, announceSavedAdaptors, listRecentAdaptors } from './saved-adaptors.js';
 export { getCurrentSnapshot, getSnapshot, listSnapshots } from './snapshots.js';
 export type {
   Edge,

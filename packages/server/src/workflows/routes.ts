@@ -28,6 +28,7 @@ import { parseYamlDocument } from './provision-document.js';
 import { isSpecDocument } from './provision-spec.js';
 import { getJob, getWorkflow, listJobsPage, listWorkflowsPage } from './read.js';
 import { assertProjectExists } from './save.js';
+import { announceSavedAdaptors } from './saved-adaptors.js';
 import { listSnapshots } from './snapshots.js';
 import { parseWorkflowInput, zodFieldErrors } from './validation.js';
 import {
@@ -103,6 +104,7 @@ export async function registerWorkflowRoutes(
       const projectId = await inProject(request, 'workflow:write');
       const input = parseWorkflowInput(request.body);
       const workflow = await createWorkflow(db, projectId, input);
+      announceSavedAdaptors(context.bus, projectId, [workflow]);
       return reply.status(201).header('location', `/api/workflows/${workflow.id}`).send({
         data: workflow,
       });
@@ -174,6 +176,7 @@ export async function registerWorkflowRoutes(
       workflowId: workflow.id,
       lockVersion: workflow.lock_version,
     });
+    announceSavedAdaptors(context.bus, workflow.project_id, [workflow]);
     return { data: workflow };
   };
   app.put<{ Params: { id: string } }>('/api/workflows/:id', update);
@@ -336,6 +339,7 @@ export async function registerWorkflowRoutes(
         expectNew,
         caller: { role, mfaEnabled: actor.user.mfaEnabled },
       });
+      announceSavedAdaptors(context.bus, document.id, document.workflows);
       return reply
         .status(201)
         .header('location', `/api/provision/${document.id}`)
