@@ -33,6 +33,7 @@ import {
   startSession,
 } from './session-cookie.js';
 import { completeSignIn, INVALID_MFA_CODE, signIn, verifySecondFactor } from './sign-in.js';
+import { registerSsoRoutes } from './sso-routes.js';
 import { deleteToken, deleteUserTokens } from './tokens.js';
 import { getUser, hasUsers, type UserRow, updateProfile, userJson } from './users.js';
 
@@ -89,6 +90,7 @@ export async function registerAccountRoutes(
         mail_provider: config.mail.provider,
         has_users: await hasUsers(db),
         password_rules: PASSWORD_RULES,
+        sso: { enabled: config.sso !== null },
       },
     }));
 
@@ -113,6 +115,7 @@ export async function registerAccountRoutes(
     scope.post('/api/session', { config: perAddressAndEmail(20) }, async (request, reply) => {
       const outcome = await signIn(db, request.body, {
         requireEmailVerification: config.accounts.requireEmailVerification,
+        refuseSsoUsers: config.sso?.disablePasswordLogin === true,
       });
       switch (outcome.kind) {
         case 'unconfirmed':
@@ -155,6 +158,8 @@ export async function registerAccountRoutes(
       clearSessionCookie(reply, config);
       return reply.status(204).send();
     });
+
+    if (config.sso) await registerSsoRoutes(scope, context, config.sso);
 
     // ── Emailed links ──────────────────────────────────────────────────────────────────────
     scope.post('/api/email_confirmation/confirm', { config: perAddress(30) }, async (request) => ({

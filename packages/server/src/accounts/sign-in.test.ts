@@ -36,6 +36,7 @@ describe('with sign-up allowed (the default)', () => {
       mail_provider: 'local',
       has_users: false,
       password_rules: PASSWORD_RULES,
+      sso: { enabled: false },
     });
 
     const first = newBrowser();

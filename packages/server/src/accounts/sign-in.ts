@@ -7,7 +7,7 @@ import { recordAuditEvent } from '../audit/index.js';
 import type { Database } from '../db/index.js';
 import { schema } from '../db/index.js';
 import { SESSION_MAX_AGE_SECONDS } from '../http/auth.js';
-import { UnauthorizedError } from '../http/errors.js';
+import { ForbiddenError, UnauthorizedError } from '../http/errors.js';
 import type { Vault } from '../vault/index.js';
 import {
   CHANGE_EMAIL_MAX_AGE_SECONDS,
@@ -18,6 +18,7 @@ import { emailField, parseBody, passwordField } from './input.js';
 import { useBackupCode, verifyTotpCode } from './mfa.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { MFA_PENDING_SECONDS } from './session-cookie.js';
+import { hasSsoIdentity } from './sso.js';
 import { findUserByEmail, getUser, type UserRow } from './users.js';
 
 /** Consecutive failures (passwords or MFA codes) that lock an account … */
@@ -26,6 +27,8 @@ export const LOCKOUT_THRESHOLD = 10;
 export const LOCKOUT_MINUTES = 15;
 
 export const INVALID_CREDENTIALS = 'Invalid email or password';
+export const SSO_ONLY =
+  'This account signs in with single sign-on: use "Sign in with single sign-on" instead of a password';
 
 export type PasswordCheck =
   | { ok: true; user: UserRow }
@@ -100,7 +103,7 @@ const signInInput = z.object({ email: emailField, password: passwordField });
 export async function signIn(
   db: Database,
   body: unknown,
-  options: { requireEmailVerification: boolean },
+  options: { requireEmailVerification: boolean; refuseSsoUsers?: boolean },
 ): Promise<SignInOutcome> {
   const { email, password } = parseBody(signInInput, body);
   const check = await checkPassword(db, email, password);
@@ -116,6 +119,10 @@ export async function signIn(
     throw new UnauthorizedError(INVALID_CREDENTIALS);
   }
   const { user } = check;
+  // Told only after the right password, so the answer reveals nothing to someone guessing.
+  if (options.refuseSsoUsers && (await hasSsoIdentity(db, user.id))) {
+    throw new ForbiddenError(SSO_ONLY);
+  }
   if (options.requireEmailVerification && !user.confirmedAt) return { kind: 'unconfirmed', user };
   if (user.mfaEnabled) return { kind: 'mfa_required', user };
   await completeSignIn(db, user.id, 'password');
@@ -126,7 +133,7 @@ export async function signIn(
 export async function completeSignIn(
   db: Database,
   userId: string,
-  method: 'password' | 'totp' | 'backup_code',
+  method: 'password' | 'totp' | 'backup_code' | 'sso',
 ): Promise<void> {
   await clearFailures(db, userId);
   await deleteExpiredTokens(db, userId);

@@ -3,6 +3,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { endpointUrlProblem } from '../oauth/endpoint-url.js';
 import * as p from './parsers.js';
 import type { VariableName } from './variables.js';
 
@@ -119,6 +120,16 @@ export interface Config {
     cert: string | undefined;
     repoConnectionSigningSecret: string | undefined;
   };
+  /** Single sign-on with an OpenID Connect provider; null when SSO_ISSUER is unset. */
+  sso: {
+    issuer: string;
+    clientId: string;
+    clientSecret: string;
+    /** Lower-case email domains; empty: any. */
+    allowedDomains: string[];
+    autoProvision: boolean;
+    disablePasswordLogin: boolean;
+  } | null;
   oauth: {
     google: { clientId: string | undefined; clientSecret: string | undefined };
     salesforce: { clientId: string | undefined; clientSecret: string | undefined };
@@ -323,6 +334,31 @@ export function loadConfig(env: Environment, options: LoadOptions = {}): LoadedC
     requireFor(true, 'GOOGLE_APPLICATION_CREDENTIALS_JSON', 'when STORAGE_BACKEND=gcs');
   }
 
+  // Single sign-on
+  const ssoIssuer = read('SSO_ISSUER', issuerUrl);
+  const ssoClientId = read('SSO_CLIENT_ID', p.nonEmpty);
+  const ssoClientSecret = read('SSO_CLIENT_SECRET', p.nonEmpty);
+  if (raw('SSO_ISSUER') !== undefined) {
+    requireFor(true, 'SSO_CLIENT_ID', 'when SSO_ISSUER is set');
+    requireFor(true, 'SSO_CLIENT_SECRET', 'when SSO_ISSUER is set');
+  }
+  const ssoAllowedDomains = read('SSO_ALLOWED_DOMAINS', p.list, []).map((domain) =>
+    domain.replace(/^@/, '').toLowerCase(),
+  );
+  const ssoAutoProvision = read('SSO_AUTO_PROVISION', p.bool, false);
+  const ssoDisablePasswordLogin = read('SSO_DISABLE_PASSWORD_LOGIN', p.bool, false);
+  const sso =
+    ssoIssuer && ssoClientId && ssoClientSecret
+      ? {
+          issuer: ssoIssuer,
+          clientId: ssoClientId,
+          clientSecret: ssoClientSecret,
+          allowedDomains: ssoAllowedDomains,
+          autoProvision: ssoAutoProvision,
+          disablePasswordLogin: ssoDisablePasswordLogin,
+        }
+      : null;
+
   // Kafka
   const kafkaAlternateStorageEnabled = read('KAFKA_ALTERNATE_STORAGE_ENABLED', p.bool, false);
   const kafkaAlternateStoragePath = read('KAFKA_ALTERNATE_STORAGE_PATH', (value) =>
@@ -473,6 +509,7 @@ export function loadConfig(env: Environment, options: LoadOptions = {}): LoadedC
       gcsCredentials: read('GOOGLE_APPLICATION_CREDENTIALS_JSON', p.base64Json),
     },
     github,
+    sso,
     oauth: {
       google: {
         clientId: read('GOOGLE_CLIENT_ID', p.nonEmpty),
@@ -570,4 +607,11 @@ function isWritableDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** An OAuth issuer or endpoint: https, or plain http to this machine only (oauth/endpoint-url.ts). */
+function issuerUrl(value: string): string {
+  const problem = endpointUrlProblem(value.trim());
+  if (problem) throw new p.ConfigProblem(`${problem} (got "${value}")`);
+  return value.trim();
 }

@@ -29,6 +29,7 @@ const metricsRoute = 'packages/server/src/observability/metrics-route.test.ts';
 const prometheus = 'packages/server/src/observability/prometheus.test.ts';
 const runQueueMetrics = 'packages/server/src/observability/run-queue-metrics.test.ts';
 
+const sso = 'packages/server/src/accounts/sso.test.ts';
 const vcsUsers = 'packages/server/src/vcs/user-authorization.test.ts';
 
 export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
@@ -39,6 +40,12 @@ export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
   GITHUB_CERT: [{ file: vcsUsers }],
   REPO_CONNECTION_SIGNING_SECRET: [{ file: vcsUsers }],
   TEST_GITHUB_API_URL: [{ file: vcsUsers }],
+  SSO_ISSUER: [{ file: sso }],
+  SSO_CLIENT_ID: [{ file: sso }],
+  SSO_CLIENT_SECRET: [{ file: sso }],
+  SSO_ALLOWED_DOMAINS: [{ file: sso }],
+  SSO_AUTO_PROVISION: [{ file: sso }],
+  SSO_DISABLE_PASSWORD_LOGIN: [{ file: sso }],
   NODE_ENV: [{ file: cli }, { file: db }],
   MIX_ENV: [{ file: 'packages/server/src/config/load.test.ts', sameAs: 'NODE_ENV' }],
   LIGHTNING_DATA_DIR: [{ file: cli }],

@@ -373,6 +373,38 @@ export const variables = {
     '',
     'Accepted for compatibility; not implemented yet. Salesforce connected-app consumer secret.',
   ),
+  // Single sign-on
+  SSO_ISSUER: v(
+    'Single sign-on',
+    '',
+    'Issuer URL of the OpenID Connect provider for single sign-on (its discovery document is `<issuer>/.well-known/openid-configuration`; https, or http on 127.0.0.1/localhost only). With `SSO_CLIENT_ID` and `SSO_CLIENT_SECRET` it adds "Sign in with single sign-on"; unset: no SSO.',
+  ),
+  SSO_CLIENT_ID: v(
+    'Single sign-on',
+    '',
+    'Client ID of Lightning at the SSO provider (required with `SSO_ISSUER`).',
+  ),
+  SSO_CLIENT_SECRET: v(
+    'Single sign-on',
+    '',
+    'Client secret of Lightning at the SSO provider (required with `SSO_ISSUER`).',
+  ),
+  SSO_ALLOWED_DOMAINS: v(
+    'Single sign-on',
+    '(any)',
+    'Comma-separated email domains whose provider accounts may sign in (e.g. `example.org,example.com`); checked at every sign-in. Empty: any domain.',
+  ),
+  SSO_AUTO_PROVISION: v(
+    'Single sign-on',
+    'false',
+    '`true` creates a Lightning user (confirmed, without a password) at the first SSO sign-in of a provider account with a verified email that matches no user. `false`: only existing users (matched by verified email) may sign in with SSO.',
+  ),
+  SSO_DISABLE_PASSWORD_LOGIN: v(
+    'Single sign-on',
+    'false',
+    '`true` refuses password sign-in to users who have signed in with SSO (they must use the provider); users who never did keep their password.',
+  ),
+
   SCHEMAS_PATH: v(
     'Credentials',
     '(bundled schemas)',

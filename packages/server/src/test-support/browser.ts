@@ -24,6 +24,7 @@ export class Browser {
     method: string,
     path: string,
     body?: unknown,
+    options: { redirect?: 'follow' | 'manual' } = {},
   ): Promise<BrowserResponse<T>> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -34,6 +35,7 @@ export class Browser {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
+      redirect: options.redirect ?? 'follow',
     });
     const setCookies = response.headers.getSetCookie();
     for (const line of setCookies) {
@@ -69,6 +71,8 @@ export class Browser {
   }
 
   get = <T = Json>(path: string) => this.request<T>('GET', path);
+  /** A GET that stops at a redirect (its target is in `headers.get('location')`), as a page load. */
+  visit = (path: string) => this.request('GET', path, undefined, { redirect: 'manual' });
   post = <T = Json>(path: string, body: unknown = {}) => this.request<T>('POST', path, body);
   patch = <T = Json>(path: string, body: unknown = {}) => this.request<T>('PATCH', path, body);
   delete = <T = Json>(path: string, body?: unknown) => this.request<T>('DELETE', path, body);

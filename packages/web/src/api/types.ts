@@ -19,6 +19,8 @@ export interface Instance {
   has_users: boolean;
   /** The password rules the server enforces, in words. */
   password_rules?: string[];
+  /** Single sign-on (SSO_ISSUER): the sign-in page offers it when enabled. */
+  sso?: { enabled: boolean };
 }
 
 export type ProjectRole = 'owner' | 'admin' | 'editor' | 'viewer';

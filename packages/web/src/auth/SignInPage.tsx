@@ -1,5 +1,7 @@
 // Sign in: email + password, then (when the account has MFA) a code from the authenticator app or
-// a backup code. `?next=` brings the user back where the 401 found them.
+// a backup code. `?next=` brings the user back where the 401 found them. With single sign-on the
+// button leaves for the provider (/sso/login); the server's callback comes back here with
+// `?sso_error=` when it refused, or `?sso=mfa` when the account still owes its second factor.
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client';
@@ -28,7 +30,10 @@ export function SignInPage() {
   const next = safeNext(params.get('next'));
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [step, setStep] = useState<'password' | 'mfa'>('password');
+  const ssoError = params.get('sso_error');
+  const [step, setStep] = useState<'password' | 'mfa'>(
+    params.get('sso') === 'mfa' ? 'mfa' : 'password',
+  );
   const [code, setCode] = useState('');
   const [useBackup, setUseBackup] = useState(false);
   const [resent, setResent] = useState(false);
@@ -103,6 +108,14 @@ export function SignInPage() {
   const signUpVisible = instance ? instance.allow_signup || !instance.has_users : false;
   return (
     <AuthFrame title="Sign in">
+      {ssoError && <Notice>{ssoError}</Notice>}
+      {instance?.sso?.enabled && (
+        <p>
+          <a className="button button-primary" href="/sso/login">
+            Sign in with single sign-on
+          </a>
+        </p>
+      )}
       <form onSubmit={onPassword} noValidate>
         {signIn.formError && <Notice>{signIn.formError}</Notice>}
         {confirmationRequired && (
