@@ -40,11 +40,14 @@ beforeAll(async () => {
     SSO_CLIENT_ID: 'lightning-sso',
     SSO_CLIENT_SECRET: CLIENT_SECRET,
   };
-  [open, closed] = await Promise.all([
-    startTestServer({ ...sso, SSO_AUTO_PROVISION: 'true', SSO_ALLOWED_DOMAINS: 'example.org' }),
-    startTestServer({ ...sso, SSO_DISABLE_PASSWORD_LOGIN: 'true' }),
-  ]);
-}, 60_000);
+  // One after the other: two servers booting at once on a busy machine overrun Fastify's plugin timeout.
+  open = await startTestServer({
+    ...sso,
+    SSO_AUTO_PROVISION: 'true',
+    SSO_ALLOWED_DOMAINS: 'example.org',
+  });
+  closed = await startTestServer({ ...sso, SSO_DISABLE_PASSWORD_LOGIN: 'true' });
+}, 180_000);
 afterAll(async () => {
   await Promise.all([open?.close(), closed?.close()]);
   await provider?.close();
