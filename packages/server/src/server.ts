@@ -15,6 +15,7 @@ import {
   reportErrorLogs,
   type ServerMetrics,
   startRunQueueMetrics,
+  startUsageTracking,
 } from './observability/index.js';
 import { startLostRunSweeper, startRetentionCleaner } from './runs/index.js';
 import { createVault, type Vault } from './vault/index.js';
@@ -122,6 +123,10 @@ export async function startServer({
         expensiveMetrics: config.metrics.expensiveMetrics,
       });
     }
+    // USAGE_TRACKING_ENABLED (on by default, as in Lightning): daily anonymous counts.
+    const usageTracking = config.usageTracking.enabled
+      ? startUsageTracking({ db: db.db, logger, ...config.usageTracking })
+      : undefined;
     const runningBus = bus;
     let closing: Promise<void> | undefined;
     return {
@@ -139,6 +144,7 @@ export async function startServer({
           await failureAlerts.stop();
           await projectDigests.stop();
           await runQueueMetrics?.stop();
+          await usageTracking?.stop();
           await runningBus.close();
           if (!database) await db.close();
           await errorReporter.close();

@@ -28,6 +28,7 @@ const collections = 'packages/server/src/collections/collections.test.ts';
 const metricsRoute = 'packages/server/src/observability/metrics-route.test.ts';
 const prometheus = 'packages/server/src/observability/prometheus.test.ts';
 const runQueueMetrics = 'packages/server/src/observability/run-queue-metrics.test.ts';
+const usageTracking = 'packages/server/src/observability/usage-tracking.test.ts';
 
 const sso = 'packages/server/src/accounts/sso.test.ts';
 const vcsUsers = 'packages/server/src/vcs/user-authorization.test.ts';
@@ -151,4 +152,10 @@ export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
   METRICS_STALLED_RUN_THRESHOLD_SECONDS: [{ file: runQueueMetrics }],
   METRICS_UNCLAIMED_RUN_THRESHOLD_SECONDS: [{ file: runQueueMetrics }],
   SENTRY_DSN: [{ file: 'packages/server/src/observability/sentry.test.ts' }],
+  USAGE_TRACKING_ENABLED: [{ file: usageTracking }],
+  USAGE_TRACKER_HOST: [{ file: usageTracking }],
+  USAGE_TRACKING_DAILY_BATCH_SIZE: [{ file: usageTracking }],
+  USAGE_TRACKING_RESUBMISSION_BATCH_SIZE: [{ file: usageTracking }],
+  USAGE_TRACKING_RUN_CHUNK_SIZE: [{ file: usageTracking }],
+  USAGE_TRACKING_UUIDS: [{ file: usageTracking }],
 };

@@ -514,32 +514,32 @@ export const variables = {
   USAGE_TRACKING_ENABLED: v(
     'Usage tracking',
     'true',
-    'Accepted for compatibility; not implemented yet. Submit anonymised usage data.',
+    'Sends a daily report of anonymous counts (users, projects, workflows, jobs, runs, steps; ids hashed) to `USAGE_TRACKER_HOST`; the start log says what is sent. `false` turns it off (see docs/operations.md).',
   ),
   USAGE_TRACKER_HOST: v(
     'Usage tracking',
     'https://impact.openfn.org',
-    'Accepted for compatibility; not implemented yet. Host that receives usage tracking submissions.',
+    'Host that receives the reports, POSTed as JSON to `<host>/api/metrics`.',
   ),
   USAGE_TRACKING_DAILY_BATCH_SIZE: v(
     'Usage tracking',
     '10',
-    'Accepted for compatibility; not implemented yet. Days reported on by each run of the daily report job.',
+    'Days reported on per hourly pass (a backlog of missing days is worked off over several passes).',
   ),
   USAGE_TRACKING_RESUBMISSION_BATCH_SIZE: v(
     'Usage tracking',
     '10',
-    'Accepted for compatibility; not implemented yet. Failed reports resubmitted per resubmission run.',
+    'Unsubmitted reports (oldest first) submitted per pass; a pass runs every minute, one node per report.',
   ),
   USAGE_TRACKING_RUN_CHUNK_SIZE: v(
     'Usage tracking',
     '100',
-    'Accepted for compatibility; not implemented yet. Runs streamed from the database per batch while building a report.',
+    'Runs read from the database per page while building a report (less memory for a busy day).',
   ),
   USAGE_TRACKING_UUIDS: v(
     'Usage tracking',
     'hashed_only',
-    'Accepted for compatibility; not implemented yet. `hashed_only` or `cleartext`: whether submissions include cleartext UUIDs.',
+    '`hashed_only` (uppercase hex SHA-256 of each id) or `cleartext` (the ids themselves as well).',
   ),
 
   // AI assistant

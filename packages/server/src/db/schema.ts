@@ -978,3 +978,43 @@ export const metricsSnapshots = pgTable('metrics_snapshots', {
   computedBy: text('computed_by').notNull(),
   values: jsonb('values').$type<Record<string, number>>().notNull(),
 });
+
+/**
+ * Usage tracking (observability/usage-tracking/): the instance's anonymous identity and the day
+ * reporting began, one row.
+ */
+export const usageTrackingConfiguration = pgTable(
+  'usage_tracking_configuration',
+  {
+    id: integer('id').primaryKey().default(1),
+    instanceId: uuid('instance_id').notNull(),
+    /** Days after this one (UTC date) are reported; set when tracking first ran. */
+    startReportingAfter: text('start_reporting_after').notNull(),
+    insertedAt: insertedAt(),
+  },
+  (t) => [check('usage_tracking_configuration_single_row', sql`${t.id} = 1`)],
+);
+
+/**
+ * One daily usage report (Lightning's version 2), kept until it is submitted and afterwards (the
+ * record of what was sent). A submission in progress holds `lease_until`, so one node of the
+ * cluster submits each report at a time, without a transaction open across the HTTP call.
+ */
+export const usageTrackingReports = pgTable(
+  'usage_tracking_reports',
+  {
+    /** The UTC date reported on, `YYYY-MM-DD`. */
+    reportDate: text('report_date').primaryKey(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    submitted: boolean('submitted').notNull().default(false),
+    submittedAt: usec('submitted_at'),
+    attempts: integer('attempts').notNull().default(0),
+    leaseUntil: usec('lease_until'),
+    insertedAt: insertedAt(),
+  },
+  (t) => [
+    index('usage_tracking_reports_unsubmitted_index')
+      .on(t.reportDate)
+      .where(sql`NOT submitted`),
+  ],
+);

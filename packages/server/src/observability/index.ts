@@ -19,3 +19,9 @@ export {
   refreshRunQueueValues,
   startRunQueueMetrics,
 } from './run-queue-metrics.js';
+export { generateUsageReport, hashUuid, type UsageReport } from './usage-report.js';
+export {
+  generateMissingReports,
+  startUsageTracking,
+  submitPendingReports,
+} from './usage-tracking.js';
