@@ -1013,8 +1013,6 @@ export const usageTrackingReports = pgTable(
     insertedAt: insertedAt(),
   },
   (t) => [
-    index('usage_tracking_reports_unsubmitted_index')
-      .on(t.reportDate)
-      .where(sql`NOT submitted`),
+    index('usage_tracking_reports_unsubmitted_index').on(t.reportDate).where(sql`NOT submitted`),
   ],
 );
