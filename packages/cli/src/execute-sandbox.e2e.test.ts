@@ -5,6 +5,8 @@
 // expected reason and error type, and neither secret may appear in anything the command prints.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,19 +165,38 @@ describe('lightning execute: a job trying to escape the sandbox', () => {
     expect(timeout.stderr).toMatch(/--timeout must be a positive number of seconds.*"0"/);
   }, 120_000);
 
-  it('takes the short adaptor name `common` for @openfn/language-common', async () => {
+  it('takes the short adaptor name `common` for @openfn/language-common, without Node warnings', async () => {
+    // language-common's http (undici) makes Node warn "ExperimentalWarning: DecompressInterceptor
+    // is experimental": the job author must not see it.
+    const server = createServer((_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end('{"patients": 3}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
     const jobFile = join(dir, 'short.js');
-    writeFileSync(jobFile, 'fn(s => ({ data: { ok: true } }))');
-    const result = await runCli(
-      ['execute', jobFile, '-a', 'common@3.3.4'],
-      processEnv({
-        LIGHTNING_DATA_DIR: join(dir, 'data'),
-        LOG_LEVEL: 'warn',
-        ADAPTORS_PATH: join(ROOT, '.cache', 'adaptors'),
-      }),
+    writeFileSync(
+      jobFile,
+      `http.get('http://127.0.0.1:${port}/patients');
+      fn(s => ({ data: { patients: s.data.patients } }));`,
     );
-    expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ data: { ok: true } });
-    expect(result.stderr).toMatch(/@openfn\/language-common\s+3\.3\.4/);
+    try {
+      const result = await runCli(
+        ['execute', jobFile, '-a', 'common@3.3.4'],
+        processEnv({
+          LIGHTNING_DATA_DIR: join(dir, 'data'),
+          LOG_LEVEL: 'warn',
+          ADAPTORS_PATH: join(ROOT, '.cache', 'adaptors'),
+        }),
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({ data: { patients: 3 } });
+      expect(result.stderr).toMatch(/@openfn\/language-common\s+3\.3\.4/);
+      expect(result.stderr).not.toMatch(/Warning|\(node:\d+\)|--trace-warnings/);
+      // The log states the default that `execute --help` shows (help.test.ts).
+      expect(result.stderr).toMatch(/Timeout: 300s/);
+    } finally {
+      server.close();
+    }
   }, 120_000);
 });

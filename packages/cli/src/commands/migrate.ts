@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import { loadCommandConfig } from '../environment.js';
+import { createCommandLogger } from '../logger.js';
 
 export function registerMigrateCommand(program: Command): void {
   program
     .command('migrate')
     .description('Apply pending database migrations (the server also applies them at start)')
     .action(async () => {
-      const { createLogger, db: serverDb } = await import('@lightning/server');
+      const { db: serverDb } = await import('@lightning/server');
       const { config, warnings } = await loadCommandConfig('tool');
-      const logger = createLogger(config.logLevel);
+      const logger = await createCommandLogger(config);
       for (const warning of warnings) logger.warn(warning);
       const database = await serverDb.openDatabase(config, {
         throughRunningInstance: true,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadCommandConfig } from '../environment.js';
+import { createCommandLogger } from '../logger.js';
 
 export function registerRotateCommand(program: Command): void {
   program
@@ -13,9 +14,9 @@ export function registerRotateCommand(program: Command): void {
       if (!Number.isInteger(batchSize) || batchSize < 1) {
         throw new Error(`--batch-size must be a positive integer (got "${options.batchSize}")`);
       }
-      const { createLogger, db: serverDb, vault: serverVault } = await import('@lightning/server');
+      const { db: serverDb, vault: serverVault } = await import('@lightning/server');
       const { config, warnings } = await loadCommandConfig('server');
-      const logger = createLogger(config.logLevel);
+      const logger = await createCommandLogger(config);
       for (const warning of warnings) logger.warn(warning);
       const { primaryKey, retiredKeys } = config.encryption;
       if (!primaryKey) throw new Error('PRIMARY_ENCRYPTION_KEY is required to rotate keys');

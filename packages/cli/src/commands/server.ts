@@ -3,6 +3,7 @@ import type { Worker } from '@lightning/worker';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { loadCommandConfig } from '../environment.js';
+import { createCommandLogger } from '../logger.js';
 import { prepareSavedAdaptors } from '../prepare-adaptors.js';
 
 /** `start` (embedded, all-in-one), `server` (one server node) and `worker` (one worker process). */
@@ -57,9 +58,9 @@ async function workerFor(
 }
 
 async function runInstance(purpose: 'embedded' | 'server'): Promise<void> {
-  const { createLogger, startServer } = await import('@lightning/server');
+  const { startServer } = await import('@lightning/server');
   const { config, warnings } = await loadCommandConfig(purpose);
-  const logger = createLogger(config.logLevel);
+  const logger = await createCommandLogger(config);
   for (const warning of warnings) logger.warn(warning);
 
   // Signals are handled from the first moment: a SIGTERM during start-up waits for what has
@@ -96,9 +97,8 @@ function embeddedServiceUrl(server: RunningServer, config: serverConfig.Config):
 }
 
 async function runWorker(): Promise<void> {
-  const { createLogger } = await import('@lightning/server');
   const { config, warnings } = await loadCommandConfig('worker');
-  const logger = createLogger(config.logLevel);
+  const logger = await createCommandLogger(config);
   for (const warning of warnings) logger.warn(warning);
   if (!config.workers.lightningPublicKeyPem) {
     logger.warn(

@@ -42,7 +42,10 @@ export function spawnChild(options: SpawnChildOptions): ChildProcess {
     '--disallow-code-generation-from-strings',
     ...(options.freezeIntrinsics === false ? [] : ['--frozen-intrinsics']),
     `--max-old-space-size=${options.heapLimitMb}`,
-    '--disable-warning=ExperimentalWarning',
+    // Node's process warnings (undici's ExperimentalWarning in language-common, deprecations in
+    // adaptors' dependencies) concern neither the job's author nor the operator, and a warning as
+    // the last stderr line would stand in for a crashed child's reason: none are written.
+    '--no-warnings',
   ];
   const args = [
     runtime.entry,
