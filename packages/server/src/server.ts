@@ -17,7 +17,12 @@ import {
   startRunQueueMetrics,
   startUsageTracking,
 } from './observability/index.js';
-import { startLostRunSweeper, startRetentionCleaner } from './runs/index.js';
+import { createWorkOrder, startLostRunSweeper, startRetentionCleaner } from './runs/index.js';
+import {
+  type KafkaConsumers,
+  startKafkaConsumers,
+  startKafkaRecordPurge,
+} from './triggers/kafka/index.js';
 import { createVault, type Vault } from './vault/index.js';
 
 export interface RunningServer {
@@ -26,6 +31,8 @@ export interface RunningServer {
   vault: Vault;
   bus: Bus;
   metrics: ServerMetrics;
+  /** This node's Kafka consumers (KAFKA_TRIGGERS_ENABLED=yes only). */
+  kafka?: KafkaConsumers;
   /** The address actually bound, e.g. `http://127.0.0.1:4000`. */
   url: string;
   close(): Promise<void>;
@@ -127,6 +134,32 @@ export async function startServer({
     const usageTracking = config.usageTracking.enabled
       ? startUsageTracking({ db: db.db, logger, ...config.usageTracking })
       : undefined;
+    // Kafka triggers: every node runs consumers for every enabled trigger (their groups spread
+    // the partitions); one node at a time purges old duplicate-tracking records.
+    const kafka = config.kafka.enabled
+      ? startKafkaConsumers({
+          db: db.db,
+          vault,
+          bus,
+          logger,
+          createWorkOrder,
+          settings: {
+            consumers: config.kafka.consumers,
+            processors: config.kafka.processors,
+            messagesPerSecond: config.kafka.messagesPerSecond,
+            ...(config.kafka.alternateStorageEnabled && config.kafka.alternateStoragePath
+              ? { alternateStoragePath: config.kafka.alternateStoragePath }
+              : {}),
+          },
+        })
+      : undefined;
+    const kafkaPurge = config.kafka.enabled
+      ? startKafkaRecordPurge({
+          db: db.db,
+          logger,
+          retentionSeconds: config.kafka.duplicateTrackingRetentionSeconds,
+        })
+      : undefined;
     const runningBus = bus;
     let closing: Promise<void> | undefined;
     return {
@@ -135,9 +168,14 @@ export async function startServer({
       vault,
       bus: runningBus,
       metrics,
+      ...(kafka ? { kafka } : {}),
       url,
       close: () => {
         closing ??= (async () => {
+          // Consumers first: a message in flight is stored (or left uncommitted) before the
+          // database closes.
+          await kafka?.stop();
+          await kafkaPurge?.stop();
           await app.close();
           await lostRunSweeper.stop();
           await retentionCleaner.stop();

@@ -32,6 +32,7 @@ const usageTracking = 'packages/server/src/observability/usage-tracking.test.ts'
 
 const sso = 'packages/server/src/accounts/sso.test.ts';
 const vcsUsers = 'packages/server/src/vcs/user-authorization.test.ts';
+const kafkaIngest = 'packages/server/src/triggers/kafka/kafka-ingest.test.ts';
 
 export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
   GITHUB_APP_ID: [{ file: vcsUsers }],
@@ -103,6 +104,20 @@ export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
     { file: 'packages/worker/src/collections.e2e.test.ts', shows: 'COLLECTIONS_VERSION' },
   ],
 
+  KAFKA_TRIGGERS_ENABLED: [
+    { file: 'packages/server/src/workflows/kafka-triggers.test.ts' },
+    { file: kafkaIngest },
+  ],
+  KAFKA_NUMBER_OF_CONSUMERS: [{ file: kafkaIngest }],
+  KAFKA_NUMBER_OF_PROCESSORS: [{ file: kafkaIngest }],
+  KAFKA_NUMBER_OF_MESSAGES_PER_SECOND: [
+    { file: 'packages/server/src/triggers/kafka/rate-limit.test.ts' },
+  ],
+  KAFKA_DUPLICATE_TRACKING_RETENTION_SECONDS: [
+    { file: 'packages/server/src/triggers/kafka/duplicate-tracking.test.ts' },
+  ],
+  KAFKA_ALTERNATE_STORAGE_ENABLED: [{ file: kafkaIngest }],
+  KAFKA_ALTERNATE_STORAGE_PATH: [{ file: kafkaIngest, shows: 'alternateStoragePath' }],
   MAX_DATACLIP_SIZE_MB: [{ file: 'packages/server/src/triggers/webhook.test.ts' }],
   COLLECTIONS_MAX_ITEM_BYTES: [{ file: collections }],
   COLLECTIONS_MAX_PROJECT_BYTES: [{ file: collections }],

@@ -558,27 +558,27 @@ export const variables = {
   KAFKA_TRIGGERS_ENABLED: v(
     'Kafka',
     'no',
-    'Accepted for compatibility; not implemented yet. `yes` enables Kafka triggers and their consumer groups.',
+    '`yes` enables kafka triggers: they can be created and changed, and every node runs consumers for each enabled one. Off, existing ones stay readable but cannot be changed, and nothing is consumed.',
   ),
   KAFKA_NUMBER_OF_CONSUMERS: v(
     'Kafka',
     '1',
-    'Accepted for compatibility; not implemented yet. Consumers in each trigger’s consumer group (ideally one per partition).',
+    'Consumers each node runs in each trigger’s consumer group (ideally one per partition over all nodes).',
   ),
   KAFKA_NUMBER_OF_MESSAGES_PER_SECOND: v(
     'Kafka',
     '1',
-    'Accepted for compatibility; not implemented yet. Rate limit of forwarded messages; at least 0.1, applied over 10-second windows (rounded down).',
+    'Rate limit per trigger and node; at least 0.1, applied as whole messages per 10-second window, rounded down (0.15 → 1 every 10 s).',
   ),
   KAFKA_NUMBER_OF_PROCESSORS: v(
     'Kafka',
     '1',
-    'Accepted for compatibility; not implemented yet. Processors downstream of each consumer.',
+    'Partitions each consumer processes at once (messages of one partition are always stored in order).',
   ),
   KAFKA_DUPLICATE_TRACKING_RETENTION_SECONDS: v(
     'Kafka',
     '3600',
-    'Accepted for compatibility; not implemented yet. How long topic/partition/offset records used for de-duplication are kept.',
+    'How long the topic/partition/offset records that recognise a redelivered message are kept (purged every 10 minutes by one node).',
   ),
   KAFKA_NOTIFICATION_EMBARGO_SECONDS: v(
     'Kafka',
@@ -588,12 +588,12 @@ export const variables = {
   KAFKA_ALTERNATE_STORAGE_ENABLED: v(
     'Kafka',
     'false',
-    'Accepted for compatibility; not implemented yet. Write messages that fail to be persisted to `KAFKA_ALTERNATE_STORAGE_PATH`.',
+    'A message that cannot be stored in the database is written to `KAFKA_ALTERNATE_STORAGE_PATH` before its offset is committed; off, the partition waits and retries.',
   ),
   KAFKA_ALTERNATE_STORAGE_PATH: v(
     'Kafka',
     '',
-    'Accepted for compatibility; not implemented yet. Existing, writable directory for failed messages (required when alternate storage is enabled). Not encrypted.',
+    'Existing, writable directory (checked at start) for those messages: `<workflow id>/<trigger id>_<topic>_<partition>_<offset>.json`. Not encrypted.',
   ),
 } as const satisfies Record<string, VariableDoc>;
 

@@ -387,8 +387,11 @@ export const triggers = pgTable(
       .$type<(typeof WEBHOOK_REPLIES)[number]>()
       .notNull()
       .default('before_start'),
-    /** Kafka settings; `username`/`password` inside are vault ciphertext, base64 encoded. */
+    /** Kafka settings (workflows/kafka-configuration.ts) without the SASL secrets. */
     kafkaConfiguration: jsonb('kafka_configuration').$type<Record<string, unknown>>(),
+    /** SASL username and password of a kafka trigger: vault ciphertext. */
+    kafkaUsername: bytea('kafka_username'),
+    kafkaPassword: bytea('kafka_password'),
     insertedAt: insertedAt(),
     updatedAt: updatedAt(),
   },
@@ -784,6 +787,29 @@ export const cronTriggerFirings = pgTable(
     primaryKey({ columns: [t.triggerId, t.scheduledAt] }),
     // Deleting an expired work order (data retention) sets its firings' work_order_id to NULL.
     index('cron_trigger_firings_work_order_id_index').on(t.workOrderId),
+  ],
+);
+
+/**
+ * One row per Kafka message a trigger ingested, keyed by `<topic>_<partition>_<offset>` as Lightning
+ * keys it: written in the transaction that creates the message's work order, so a message delivered
+ * again (a rebalance, a restart before the offset commit, a re-enabled trigger) is recognised and
+ * skipped. Purged after KAFKA_DUPLICATE_TRACKING_RETENTION_SECONDS.
+ */
+export const triggerKafkaMessageRecords = pgTable(
+  'trigger_kafka_message_records',
+  {
+    triggerId: uuid('trigger_id')
+      .notNull()
+      .references(() => triggers.id, { onDelete: 'cascade' }),
+    topicPartitionOffset: text('topic_partition_offset').notNull(),
+    workOrderId: uuid('work_order_id').references(() => workOrders.id, { onDelete: 'set null' }),
+    insertedAt: insertedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.triggerId, t.topicPartitionOffset] }),
+    index('trigger_kafka_message_records_inserted_at_index').on(t.insertedAt),
+    index('trigger_kafka_message_records_work_order_id_index').on(t.workOrderId),
   ],
 );
 

@@ -12,7 +12,7 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => {
   await broker?.close();
-});
+}, 120_000);
 
 async function consumeOne(kafka: Kafka, topic: string, groupId: string) {
   const consumer = kafka.consumer({ groupId, sessionTimeout: 6000, rebalanceTimeout: 6000 });

@@ -16,4 +16,6 @@ export const encryptedColumns: readonly EncryptedColumn[] = [
   { table: 'webhook_auth_methods', column: 'api_key' },
   { table: 'oauth_clients', column: 'client_secret' },
   { table: 'oauth_authorizations', column: 'code_verifier' },
+  { table: 'triggers', column: 'kafka_username' },
+  { table: 'triggers', column: 'kafka_password' },
 ];

@@ -70,6 +70,10 @@ export function toExportYaml(document: ProjectDocument): string {
                     ? { webhook_reply: trigger.webhook_reply ?? 'before_start' }
                     : {}),
                   ...(trigger.cron_expression ? { cron_expression: trigger.cron_expression } : {}),
+                  // Without the SASL username and password, which are never exported.
+                  ...(trigger.type === 'kafka' && trigger.kafka_configuration
+                    ? { kafka_configuration: trigger.kafka_configuration }
+                    : {}),
                   enabled: trigger.enabled ?? false,
                 },
               ]),

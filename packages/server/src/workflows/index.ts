@@ -1,6 +1,7 @@
 // The workflows context: workflows with their jobs, triggers and edges, immutable snapshots, and
 // provisioning import/export. Other contexts use these functions, never the tables.
 export { describeCronError, parseCronExpression } from './cron-expression.js';
+export type { KafkaConfiguration, KafkaSasl } from './kafka-configuration.js';
 export {
   projectOfJob,
   projectOfTrigger,
@@ -36,7 +37,9 @@ export {
   type CronTarget,
   createWebhookAuthMethod,
   findWebhookTarget,
+  type KafkaTarget,
   listEnabledCronTargets,
+  listEnabledKafkaTargets,
   listWebhookAuthMethods,
   removeWebhookAuthMethodFromTrigger,
   type WebhookAuthMethod,

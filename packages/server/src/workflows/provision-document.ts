@@ -69,7 +69,7 @@ export const provisionWorkflowSchema = z.strictObject({
         id,
         ...deletable,
         ...readOnly,
-        ...unsupported('cron_cursor_job_id', 'kafka_configuration'),
+        ...unsupported('cron_cursor_job_id'),
       }),
     )
     .optional(),
@@ -333,13 +333,6 @@ function refusedFields(document: ProvisionDocument): FieldErrors {
           errors,
           `${prefix}.triggers[${j}].cron_cursor_job_id`,
           'cron cursors are not supported: send null or leave it out',
-        );
-      }
-      if (!isEmpty(trigger.kafka_configuration)) {
-        addError(
-          errors,
-          `${prefix}.triggers[${j}].kafka_configuration`,
-          'kafka triggers are not available yet: send null or leave it out',
         );
       }
     });

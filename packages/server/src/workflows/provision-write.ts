@@ -5,7 +5,10 @@
 // (bench/provision.js measures it; the figure is in bench/README.md).
 import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import { type Database, executeCount, schema } from '../db/index.js';
+import type { Vault } from '../vault/index.js';
+import { publicTrigger } from './kafka-configuration.js';
 import { withGraphs } from './read.js';
+import { kafkaColumns, kafkaUpsertChanged, kafkaUpsertSet } from './save.js';
 import type { FieldErrors, Workflow, WorkflowGraph } from './types.js';
 import { addError } from './validation.js';
 
@@ -133,6 +136,7 @@ export async function insertNewWorkflows(
   db: Database,
   projectId: string,
   created: { id: string; graph: WorkflowGraph; position: number }[],
+  vault?: Vault,
 ): Promise<void> {
   if (created.length === 0) return;
   for (const part of chunks(created)) {
@@ -149,7 +153,7 @@ export async function insertNewWorkflows(
     );
   }
   for (const part of chunks(jobRows(created))) await db.insert(jobs).values(part);
-  for (const part of chunks(triggerRows(created))) await db.insert(triggers).values(part);
+  for (const part of chunks(triggerRows(created, vault))) await db.insert(triggers).values(part);
   for (const part of chunks(edgeRows(created))) await db.insert(workflowEdges).values(part);
 
   // The first snapshot of each is its graph as written (the same rows, in the same order).
@@ -169,6 +173,7 @@ export async function insertNewWorkflows(
 export async function updateChangedWorkflows(
   db: Database,
   changed: { row: typeof workflows.$inferSelect; current: Workflow; graph: WorkflowGraph }[],
+  vault?: Vault,
 ): Promise<void> {
   if (changed.length === 0) return;
   for (const part of chunks(changed)) {
@@ -237,7 +242,7 @@ export async function updateChangedWorkflows(
         setWhere: sql`(jobs.name, jobs.body, jobs.adaptor, jobs.project_credential_id) IS DISTINCT FROM (excluded.name, excluded.body, excluded.adaptor, excluded.project_credential_id)`,
       });
   }
-  for (const part of chunks(triggerRows(graphs))) {
+  for (const part of chunks(triggerRows(graphs, vault))) {
     await db
       .insert(triggers)
       .values(part)
@@ -250,9 +255,10 @@ export async function updateChangedWorkflows(
           webhookReply: sql`excluded.webhook_reply`,
           customPath: sql`excluded.custom_path`,
           comment: sql`excluded.comment`,
+          ...kafkaUpsertSet,
           updatedAt: sql`now()`,
         },
-        setWhere: sql`(triggers.type, triggers.enabled, triggers.cron_expression, triggers.webhook_reply, triggers.custom_path, triggers.comment) IS DISTINCT FROM (excluded.type, excluded.enabled, excluded.cron_expression, excluded.webhook_reply, excluded.custom_path, excluded.comment)`,
+        setWhere: sql`(triggers.type, triggers.enabled, triggers.cron_expression, triggers.webhook_reply, triggers.custom_path, triggers.comment) IS DISTINCT FROM (excluded.type, excluded.enabled, excluded.cron_expression, excluded.webhook_reply, excluded.custom_path, excluded.comment) OR ${kafkaUpsertChanged}`,
       });
   }
   for (const part of chunks(edgeRows(graphs))) {
@@ -311,7 +317,7 @@ const jobRows = (graphs: GraphOf[]) =>
     })),
   );
 
-const triggerRows = (graphs: GraphOf[]) =>
+const triggerRows = (graphs: GraphOf[], vault: Vault | undefined) =>
   graphs.flatMap(({ id, graph }) =>
     graph.triggers.map((trigger, i) => ({
       id: trigger.id,
@@ -323,6 +329,7 @@ const triggerRows = (graphs: GraphOf[]) =>
       webhookReply: trigger.webhook_reply,
       customPath: trigger.custom_path,
       comment: trigger.comment,
+      ...kafkaColumns(trigger, vault),
     })),
   );
 
@@ -356,7 +363,7 @@ async function insertSnapshots(
           name: graph.name,
           lockVersion,
           jobs: graph.jobs.map((job) => ({ ...job })),
-          triggers: graph.triggers.map((trigger) => ({ ...trigger })),
+          triggers: graph.triggers.map((trigger) => ({ ...publicTrigger(trigger) })),
           edges: graph.edges.map((edge) => ({ ...edge })),
         })),
       )

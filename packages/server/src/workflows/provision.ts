@@ -24,6 +24,7 @@ import {
   type ProjectSetting,
 } from '../projects/policy.js';
 import { checkProjectSettings, type ProjectSettingsInput } from '../projects/projects.js';
+import { settleKafkaConfigurations } from './kafka-configuration.js';
 import {
   displayErrors,
   type KeyedLists,
@@ -39,7 +40,14 @@ import {
   updateChangedWorkflows,
 } from './provision-write.js';
 import { withGraphs } from './read.js';
-import { assertLockVersion, graphFingerprint, rethrowConstraintError, toGraph } from './save.js';
+import {
+  assertLockVersion,
+  checkKafkaAgainstDatabase,
+  graphFingerprint,
+  type KafkaSaveOptions,
+  rethrowConstraintError,
+  toGraph,
+} from './save.js';
 import { getSnapshot } from './snapshots.js';
 import type { Edge, FieldErrors, Job, Trigger, Workflow, WorkflowGraph } from './types.js';
 import {
@@ -88,6 +96,8 @@ export interface ProvisionOptions {
    * server's own documents: the demo project, tests).
    */
   caller?: ProvisionCaller;
+  /** KAFKA_TRIGGERS_ENABLED and the vault for kafka triggers' SASL secrets (save.ts). */
+  kafka?: KafkaSaveOptions;
 }
 
 const TRUSTED: ProvisionCaller = { role: 'superuser', mfaEnabled: true };
@@ -403,7 +413,12 @@ async function planDocument(
       continue;
     }
     const current = existing ? graphsById.get(existing.id) : undefined;
-    const { graph, origins, missing } = mergeWorkflow(current, item);
+    const merged = mergeWorkflow(current, item);
+    const { origins, missing } = merged;
+    const graph = {
+      ...merged.graph,
+      triggers: settleKafkaConfigurations(merged.graph.triggers, current?.triggers),
+    };
     for (const path of missing) {
       addError(
         errors,
@@ -434,6 +449,12 @@ async function planDocument(
         );
       }
     });
+    // Kafka triggers' rules need the stored secrets' presence: asked only where one is involved.
+    if ([...graph.triggers, ...(current?.triggers ?? [])].some((t) => t.type === 'kafka')) {
+      await checkKafkaAgainstDatabase(tx, graph, options.kafka ?? {}, (path, message) =>
+        addError(errors, at(path), message),
+      );
+    }
     saves.push({ existing, current, workflowId: item.id, graph, at, position: i });
   }
   const databaseErrors = await checkGraphsAgainstDatabase(
@@ -508,6 +529,7 @@ async function writePlan(
         ? [{ row: save.existing, current: save.current, graph: save.graph }]
         : [],
     ),
+    options.kafka?.vault,
   );
   await insertNewWorkflows(
     tx,
@@ -515,6 +537,7 @@ async function writePlan(
     saves
       .filter((save) => !save.existing)
       .map((save) => ({ id: save.workflowId, graph: save.graph, position: save.position })),
+    options.kafka?.vault,
   );
   await applyCollectionChanges(tx, document.id, plan.collectionChanges);
 }
@@ -533,7 +556,6 @@ const QUIET = [
   'updated_at',
   'keychain_credential_id',
   'cron_cursor_job_id',
-  'kafka_configuration',
 ];
 const WORKFLOW_QUIET = ['lock_version', 'project_id', 'deleted_at', 'version_history', 'positions'];
 
@@ -641,7 +663,11 @@ function remapPath(path: string, origins: Origins): string {
 
 /** A job, trigger or edge as `GET /api/provision/:id` shows it: every field, null ones included. */
 const jobDocument = (job: Job) => ({ ...job, keychain_credential_id: null });
-const triggerDocument = (trigger: Trigger) => ({ ...trigger, cron_cursor_job_id: null });
+const triggerDocument = (trigger: Trigger) => ({
+  ...trigger,
+  kafka_configuration: trigger.kafka_configuration ?? null,
+  cron_cursor_job_id: null,
+});
 const edgeDocument = (edge: Edge) => ({ ...edge });
 
 /**

@@ -2,6 +2,7 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { type Database, schema } from '../db/index.js';
 import { NotFoundError } from '../http/errors.js';
+import { type KafkaConfiguration, publicKafkaConfiguration } from './kafka-configuration.js';
 import { afterCursor, type Page, type PageRequest, toPage } from './pagination.js';
 import type { Edge, Job, Trigger, Workflow } from './types.js';
 
@@ -28,6 +29,10 @@ export const toTrigger = (row: TriggerRow): Trigger => ({
   webhook_reply: row.webhookReply,
   custom_path: row.customPath,
   comment: row.comment,
+  kafka_configuration:
+    row.type === 'kafka' && row.kafkaConfiguration
+      ? publicKafkaConfiguration(row.kafkaConfiguration as unknown as KafkaConfiguration)
+      : null,
 });
 
 export const toEdge = (row: EdgeRow): Edge => ({

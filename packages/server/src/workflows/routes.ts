@@ -57,6 +57,7 @@ export async function registerWorkflowRoutes(
   context: ServerContext,
 ): Promise<void> {
   const { db } = context;
+  const kafka = { enabled: context.config.kafka.enabled, vault: context.vault };
 
   /** The project's id from the path, once the caller may take `action` in it. */
   const inProject = async (
@@ -103,7 +104,7 @@ export async function registerWorkflowRoutes(
     async (request, reply) => {
       const projectId = await inProject(request, 'workflow:write');
       const input = parseWorkflowInput(request.body);
-      const workflow = await createWorkflow(db, projectId, input);
+      const workflow = await createWorkflow(db, projectId, input, kafka);
       announceSavedAdaptors(context.bus, projectId, [workflow]);
       return reply.status(201).header('location', `/api/workflows/${workflow.id}`).send({
         data: workflow,
@@ -169,7 +170,7 @@ export async function registerWorkflowRoutes(
         },
       });
     }
-    const workflow = await updateWorkflow(db, id, input);
+    const workflow = await updateWorkflow(db, id, input, kafka);
     // Editors with the workflow open hear of the new version (sockets/live.ts).
     context.bus.publish({
       type: 'workflow_updated',
@@ -338,6 +339,7 @@ export async function registerWorkflowRoutes(
         ownerId: actor.user.id,
         expectNew,
         caller: { role, mfaEnabled: actor.user.mfaEnabled },
+        kafka,
       });
       announceSavedAdaptors(context.bus, document.id, document.workflows);
       return reply

@@ -9,7 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, isNull, ne, notInArray, sql } from 'drizzle-orm';
 import { type Database, schema } from '../db/index.js';
 import { ConflictError, emptyFieldErrors, NotFoundError, ValidationError } from '../http/errors.js';
-import { withGraphs } from './read.js';
+import type { Vault } from '../vault/index.js';
+import { checkKafkaTriggers, publicKafkaConfiguration } from './kafka-configuration.js';
+import { toTrigger, withGraphs } from './read.js';
 import { insertSnapshot } from './snapshots.js';
 import type { FieldErrors, Workflow, WorkflowGraph } from './types.js';
 import { addError } from './validation.js';
@@ -60,8 +62,12 @@ export async function checkGraphAgainstDatabase(
   workflowId: string,
   graph: WorkflowGraph,
   prefix = '',
+  kafka: KafkaSaveOptions = {},
 ): Promise<FieldErrors> {
   const errors: FieldErrors = emptyFieldErrors();
+  await checkKafkaAgainstDatabase(db, graph, kafka, (path, message) =>
+    addError(errors, `${prefix}${path}`, message),
+  );
   const foreign = async (
     table: typeof jobs | typeof triggers | typeof workflowEdges,
     items: { id: string }[],
@@ -160,6 +166,80 @@ export async function checkGraphAgainstDatabase(
   return errors;
 }
 
+/** What saving kafka triggers needs: whether they are enabled, and the vault for their secrets. */
+export interface KafkaSaveOptions {
+  /** KAFKA_TRIGGERS_ENABLED; off (the default), kafka triggers can be read but not added or changed. */
+  enabled?: boolean;
+  vault?: Vault;
+}
+
+/** Stored triggers with these ids (any workflow), with whether SASL credentials are stored. */
+export async function storedTriggers(db: Database, ids: string[]) {
+  if (ids.length === 0) return [];
+  const rows = await db.select().from(triggers).where(inArray(triggers.id, ids));
+  return rows.map((row) => ({
+    ...toTrigger(row),
+    has_kafka_credentials: row.kafkaUsername !== null && row.kafkaPassword !== null,
+  }));
+}
+
+/** The kafka rules of checkKafkaTriggers against the stored triggers of this graph. */
+export async function checkKafkaAgainstDatabase(
+  db: Database,
+  graph: WorkflowGraph,
+  kafka: KafkaSaveOptions,
+  at: (path: string, message: string) => void,
+): Promise<void> {
+  const stored = await storedTriggers(
+    db,
+    graph.triggers.map((trigger) => trigger.id),
+  );
+  if (graph.triggers.every((t) => t.type !== 'kafka') && stored.every((t) => t.type !== 'kafka')) {
+    return;
+  }
+  checkKafkaTriggers(graph.triggers, stored, { enabled: kafka.enabled ?? false }, (i, field, m) =>
+    at(`triggers[${i}].${field}`, m),
+  );
+}
+
+/**
+ * A trigger's row values for the kafka columns: the configuration without secrets, and the secrets
+ * given in this save encrypted (null keeps the stored ones; see triggerKafkaSecretsUpsert).
+ */
+export function kafkaColumns(
+  trigger: WorkflowGraph['triggers'][number],
+  vault: Vault | undefined,
+): {
+  kafkaConfiguration: Record<string, unknown> | null;
+  kafkaUsername: Buffer | null;
+  kafkaPassword: Buffer | null;
+} {
+  const config = trigger.type === 'kafka' ? trigger.kafka_configuration : null;
+  const seal = (value: string | null) => {
+    if (value === null || !config?.sasl) return null;
+    if (!vault) throw new Error('Saving Kafka SASL credentials needs the vault');
+    return vault.encryptString(value);
+  };
+  return {
+    kafkaConfiguration: config
+      ? (publicKafkaConfiguration(config) as unknown as Record<string, unknown>)
+      : null,
+    kafkaUsername: seal(config?.username ?? null),
+    kafkaPassword: seal(config?.password ?? null),
+  };
+}
+
+/**
+ * The upsert's SET for the kafka columns: new secrets replace the stored ones, null keeps them,
+ * and a trigger without SASL (or no longer kafka) keeps none.
+ */
+export const kafkaUpsertSet = {
+  kafkaConfiguration: sql`excluded.kafka_configuration`,
+  kafkaUsername: sql`CASE WHEN excluded.kafka_configuration->>'sasl' IS NULL THEN NULL ELSE COALESCE(excluded.kafka_username, triggers.kafka_username) END`,
+  kafkaPassword: sql`CASE WHEN excluded.kafka_configuration->>'sasl' IS NULL THEN NULL ELSE COALESCE(excluded.kafka_password, triggers.kafka_password) END`,
+};
+export const kafkaUpsertChanged = sql`triggers.kafka_configuration IS DISTINCT FROM excluded.kafka_configuration OR excluded.kafka_username IS NOT NULL OR excluded.kafka_password IS NOT NULL OR (excluded.kafka_configuration->>'sasl' IS NULL AND (triggers.kafka_username IS NOT NULL OR triggers.kafka_password IS NOT NULL))`;
+
 export interface WriteWorkflowOptions {
   projectId: string;
   /** Existing workflow (already locked with `lockWorkflow`), or undefined to create one. */
@@ -169,6 +249,7 @@ export interface WriteWorkflowOptions {
   graph: WorkflowGraph;
   /** Position among workflows created in the same transaction, to keep their order on reading. */
   position?: number;
+  kafka?: KafkaSaveOptions;
 }
 
 /**
@@ -205,7 +286,7 @@ export async function writeWorkflow(db: Database, options: WriteWorkflowOptions)
       lockVersion,
     });
   }
-  await writeGraph(db, workflowId, graph);
+  await writeGraph(db, workflowId, graph, options.kafka?.vault);
   // The snapshot copies the rows as stored (and ordered) now, so it reads exactly like the live
   // workflow of the same version.
   await insertSnapshot(db, workflowId, lockVersion, toGraph(await loadWorkflow(db, workflowId)));
@@ -217,7 +298,12 @@ export async function writeWorkflow(db: Database, options: WriteWorkflowOptions)
  * An upsert leaves a row (and its updated_at) untouched when nothing in it changed; the cron
  * scheduler relies on a trigger's updated_at moving only when the trigger itself changes.
  */
-async function writeGraph(db: Database, workflowId: string, graph: WorkflowGraph): Promise<void> {
+async function writeGraph(
+  db: Database,
+  workflowId: string,
+  graph: WorkflowGraph,
+  vault: Vault | undefined,
+): Promise<void> {
   // Lists are read in inserted_at order; rows inserted together get one microsecond apart so a new
   // workflow reads back in the order it was written.
   const position = (i: number) => sql`now() + ${i} * interval '1 microsecond'`;
@@ -301,6 +387,7 @@ async function writeGraph(db: Database, workflowId: string, graph: WorkflowGraph
           webhookReply: trigger.webhook_reply,
           customPath: trigger.custom_path,
           comment: trigger.comment,
+          ...kafkaColumns(trigger, vault),
         })),
       )
       .onConflictDoUpdate({
@@ -312,9 +399,10 @@ async function writeGraph(db: Database, workflowId: string, graph: WorkflowGraph
           webhookReply: sql`excluded.webhook_reply`,
           customPath: sql`excluded.custom_path`,
           comment: sql`excluded.comment`,
+          ...kafkaUpsertSet,
           updatedAt: sql`now()`,
         },
-        setWhere: sql`(triggers.type, triggers.enabled, triggers.cron_expression, triggers.webhook_reply, triggers.custom_path, triggers.comment) IS DISTINCT FROM (excluded.type, excluded.enabled, excluded.cron_expression, excluded.webhook_reply, excluded.custom_path, excluded.comment)`,
+        setWhere: sql`(triggers.type, triggers.enabled, triggers.cron_expression, triggers.webhook_reply, triggers.custom_path, triggers.comment) IS DISTINCT FROM (excluded.type, excluded.enabled, excluded.cron_expression, excluded.webhook_reply, excluded.custom_path, excluded.comment) OR ${kafkaUpsertChanged}`,
       });
   }
   if (graph.edges.length > 0) {

@@ -4,6 +4,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { type Database, schema } from '../db/index.js';
 import { NotFoundError } from '../http/errors.js';
+import { publicTrigger } from './kafka-configuration.js';
 import { getWorkflow } from './read.js';
 import type { Snapshot, WorkflowGraph } from './types.js';
 
@@ -36,7 +37,7 @@ export async function insertSnapshot(
       name: graph.name,
       lockVersion,
       jobs: graph.jobs.map((job) => ({ ...job })),
-      triggers: graph.triggers.map((trigger) => ({ ...trigger })),
+      triggers: graph.triggers.map((trigger) => ({ ...publicTrigger(trigger) })),
       edges: graph.edges.map((edge) => ({ ...edge })),
     })
     .returning();

@@ -1,6 +1,7 @@
 // The shapes of a workflow as the API and the snapshots carry it: snake_case, the same field names
 // as OpenFn Lightning's JSON and provisioning documents, ids chosen by the client or generated.
 import type { schema } from '../db/index.js';
+import type { KafkaConfiguration } from './kafka-configuration.js';
 
 type TriggerType = (typeof schema.TRIGGER_TYPES)[number];
 type WebhookReply = (typeof schema.WEBHOOK_REPLIES)[number];
@@ -22,6 +23,8 @@ export interface Trigger {
   webhook_reply: WebhookReply;
   custom_path: string | null;
   comment: string | null;
+  /** Kafka triggers only (kafka-configuration.ts); null for the others. */
+  kafka_configuration: KafkaConfiguration | null;
 }
 
 export interface Edge {

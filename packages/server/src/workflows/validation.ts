@@ -7,6 +7,11 @@ import { z } from 'zod';
 import { schema } from '../db/index.js';
 import { emptyFieldErrors, HttpError, ValidationError } from '../http/errors.js';
 import { describeCronError } from './cron-expression.js';
+import {
+  kafkaConfigurationInputSchema,
+  normalizeKafkaConfiguration,
+  validateKafkaConfiguration,
+} from './kafka-configuration.js';
 import type { Edge, FieldErrors, Job, Trigger, WorkflowGraph } from './types.js';
 
 const id = z.guid({ error: 'must be a UUID' });
@@ -28,6 +33,7 @@ export const triggerInputSchema = z.strictObject({
   webhook_reply: z.enum(schema.WEBHOOK_REPLIES).optional(),
   custom_path: nullableText,
   comment: nullableText,
+  kafka_configuration: kafkaConfigurationInputSchema.optional(),
 });
 
 export const edgeInputSchema = z.strictObject({
@@ -158,6 +164,10 @@ export function normalizeTrigger(trigger: TriggerInput): Trigger {
     webhook_reply: trigger.webhook_reply ?? 'before_start',
     custom_path: type === 'webhook' ? (trigger.custom_path ?? null) : null,
     comment: trigger.comment ?? null,
+    kafka_configuration:
+      type === 'kafka'
+        ? normalizeKafkaConfiguration(trigger.kafka_configuration ?? undefined)
+        : null,
   };
 }
 
@@ -235,7 +245,9 @@ export function validateWorkflowGraph(graph: WorkflowGraph, prefix = ''): FieldE
     } else triggerIds.set(trigger.id, i);
     if (jobIds.has(trigger.id)) at(`triggers[${i}].id`, 'is also the id of a job');
     if (trigger.type === 'kafka') {
-      at(`triggers[${i}].type`, 'kafka triggers are not available yet: use "webhook" or "cron"');
+      validateKafkaConfiguration(trigger.kafka_configuration, (field, message) =>
+        at(`triggers[${i}].${field}`, message),
+      );
     }
     if (trigger.type === 'cron') {
       const problem = describeCronError(trigger.cron_expression ?? '');

@@ -1,12 +1,13 @@
 // What webhook ingestion needs to know about a trigger, read in one round trip (it is on the hot
 // path of every webhook request), and the webhook auth methods (HTTP Basic or API key) that
 // protect triggers. Secrets are stored only as vault ciphertext.
-import { randomBytes } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { type Database, queryRows, schema } from '../db/index.js';
 import { emptyFieldErrors, NotFoundError, ValidationError } from '../http/errors.js';
 import type { Vault } from '../vault/index.js';
+import { type KafkaConfiguration, publicKafkaConfiguration } from './kafka-configuration.js';
 import { getCurrentSnapshot } from './snapshots.js';
 import type { Trigger } from './types.js';
 
@@ -288,4 +289,48 @@ export async function listWebhookAuthMethods(
     auth_type: row.auth_type,
     trigger_ids: row.trigger_ids ?? [],
   }));
+}
+
+/** An enabled kafka trigger of a live workflow, as its consumers need it (secrets decrypted). */
+export interface KafkaTarget {
+  triggerId: string;
+  workflowId: string;
+  projectId: string;
+  config: KafkaConfiguration;
+  /** Changes whenever the trigger's settings or secrets change: consumers restart on a change. */
+  version: string;
+}
+
+/** Every enabled kafka trigger of a live workflow, with its SASL secrets opened by the vault. */
+export async function listEnabledKafkaTargets(db: Database, vault: Vault): Promise<KafkaTarget[]> {
+  const rows = await db
+    .select({
+      id: schema.triggers.id,
+      workflowId: schema.triggers.workflowId,
+      projectId: schema.workflows.projectId,
+      config: schema.triggers.kafkaConfiguration,
+      username: schema.triggers.kafkaUsername,
+      password: schema.triggers.kafkaPassword,
+    })
+    .from(schema.triggers)
+    .innerJoin(schema.workflows, eq(schema.workflows.id, schema.triggers.workflowId))
+    .where(
+      and(
+        eq(schema.triggers.type, 'kafka'),
+        eq(schema.triggers.enabled, true),
+        isNull(schema.workflows.deletedAt),
+      ),
+    );
+  return rows.flatMap((row) => {
+    if (!row.config) return [];
+    const config = publicKafkaConfiguration(row.config as unknown as KafkaConfiguration);
+    config.username = row.username ? vault.decryptString(row.username) : null;
+    config.password = row.password ? vault.decryptString(row.password) : null;
+    const version = createHash('sha256')
+      .update(JSON.stringify([row.workflowId, config]))
+      .digest('hex');
+    return [
+      { triggerId: row.id, workflowId: row.workflowId, projectId: row.projectId, config, version },
+    ];
+  });
 }

@@ -4,11 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type Database, schema } from '../db/index.js';
 import { NotFoundError } from '../http/errors.js';
+import { settleKafkaConfigurations } from './kafka-configuration.js';
 import {
   assertLockVersion,
   assertProjectExists,
   checkGraphAgainstDatabase,
   graphFingerprint,
+  type KafkaSaveOptions,
   loadWorkflow,
   lockWorkflow,
   rethrowConstraintError,
@@ -37,18 +39,23 @@ export async function createWorkflow(
   db: Database,
   projectId: string,
   input: WorkflowInput & { id?: string },
+  kafka: KafkaSaveOptions = {},
 ): Promise<Workflow> {
-  const graph = normalizeGraph(input);
+  const normalized = normalizeGraph(input);
+  const graph = {
+    ...normalized,
+    triggers: settleKafkaConfigurations(normalized.triggers, undefined),
+  };
   assertNoErrors(validateWorkflowGraph(graph), 'The workflow is not valid');
   const id = input.id ?? randomUUID();
   try {
     return await db.transaction(async (tx) => {
       await assertProjectExists(tx, projectId);
       assertNoErrors(
-        await checkGraphAgainstDatabase(tx, projectId, id, graph),
+        await checkGraphAgainstDatabase(tx, projectId, id, graph, '', kafka),
         'The workflow is not valid',
       );
-      await writeWorkflow(tx, { projectId, existing: undefined, id, graph });
+      await writeWorkflow(tx, { projectId, existing: undefined, id, graph, kafka });
       return loadWorkflow(tx, id);
     });
   } catch (error) {
@@ -64,21 +71,26 @@ export async function updateWorkflow(
   db: Database,
   id: string,
   input: WorkflowInput,
+  kafka: KafkaSaveOptions = {},
 ): Promise<Workflow> {
-  const graph = normalizeGraph(input);
-  assertNoErrors(validateWorkflowGraph(graph), 'The workflow is not valid');
+  const normalized = normalizeGraph(input);
+  assertNoErrors(validateWorkflowGraph(normalized), 'The workflow is not valid');
   try {
     return await db.transaction(async (tx) => {
       const row = await lockWorkflow(tx, id);
       if (!row || row.deletedAt) throw new NotFoundError(`Workflow ${id} not found`);
       assertLockVersion(row, input.lock_version);
       const current = await loadWorkflow(tx, id);
+      const graph = {
+        ...normalized,
+        triggers: settleKafkaConfigurations(normalized.triggers, current.triggers),
+      };
       if (graphFingerprint(toGraph(current)) === graphFingerprint(graph)) return current;
       assertNoErrors(
-        await checkGraphAgainstDatabase(tx, row.projectId, id, graph),
+        await checkGraphAgainstDatabase(tx, row.projectId, id, graph, '', kafka),
         'The workflow is not valid',
       );
-      await writeWorkflow(tx, { projectId: row.projectId, existing: row, graph });
+      await writeWorkflow(tx, { projectId: row.projectId, existing: row, graph, kafka });
       return loadWorkflow(tx, id);
     });
   } catch (error) {
