@@ -10,6 +10,7 @@ import { registerCollectionRoutes } from '../collections/index.js';
 import { registerCredentialRoutes, registerOAuthClientRoutes } from '../credentials/index.js';
 import { registerNotificationRoutes } from '../notifications/routes.js';
 import { registerObservabilityRoutes } from '../observability/index.js';
+import { installProjectMembershipGate } from '../projects/gate.js';
 import { registerProjectRoutes } from '../projects/routes.js';
 import { registerManualRunRoutes } from '../runs/manual-routes.js';
 import { registerRunRoutes } from '../runs/routes.js';
@@ -59,6 +60,7 @@ export async function buildApp(context: AppDependencies): Promise<FastifyInstanc
   installOriginCheck(app, config);
   registerHealthRoute(app, database);
   await installAuthentication(app, context);
+  installProjectMembershipGate(app, context);
   await registerAccountRoutes(app, context);
   await registerSocketRoutes(app, context);
   await registerWorkflowRoutes(app, context);
