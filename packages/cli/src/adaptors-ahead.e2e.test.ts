@@ -153,13 +153,13 @@ beforeAll(async () => {
       await handle.close();
     }
   }
-}, 180_000);
+});
 
 afterAll(async () => {
   await instance?.stop();
   await database?.close();
   rmSync(dataDir, { recursive: true, force: true });
-}, 120_000);
+});
 
 describe('adaptors installed ahead of runs (lightning start)', () => {
   const trigger = randomUUID();
@@ -229,7 +229,7 @@ describe('adaptors installed ahead of runs (lightning start)', () => {
       instance = undefined;
       rmSync(adaptors, { recursive: true, force: true });
     }
-  }, 600_000);
+  });
 
   it('a restarted instance installs the adaptors of its recent workflows before any run', async () => {
     const adaptors = mkdtempSync(join(tmpdir(), 'lightning-adaptors-'));
@@ -242,5 +242,5 @@ describe('adaptors installed ahead of runs (lightning start)', () => {
       instance = undefined;
       rmSync(adaptors, { recursive: true, force: true });
     }
-  }, 600_000);
+  });
 });

@@ -158,7 +158,7 @@ describe('lightning start', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr).not.toMatch(/\n\s+at /);
-  }, 90_000);
+  });
 });
 
 describe('a command next to a running instance', () => {
@@ -232,7 +232,7 @@ describe('a command next to a running instance', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(again.status).toBe(200);
-  }, 240_000);
+  });
 });
 
 describe('lightning rotate-encryption-key', () => {
@@ -275,7 +275,7 @@ describe('lightning rotate-encryption-key', () => {
       rows.map((row) => fresh.decryptJson<{ secret: string }>(row.body).secret).sort(),
     ).toEqual(['v1', 'v2', 'v3']);
     await database.close();
-  }, 90_000);
+  });
 });
 
 describe('lightning execute', () => {
@@ -311,7 +311,7 @@ describe('lightning execute', () => {
     expect(stderr).toMatch(/\[JOB\] INFO\s+n is 21/);
     expect(stdout + stderr).not.toContain('pw-not-to-print');
     rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
+  });
 
   it('exits 1 with the reason and error type when the job fails', async () => {
     const dir = files({ 'job.js': 'fn(() => { throw new Error("no patients today"); });' });
@@ -322,7 +322,7 @@ describe('lightning execute', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/fail: JobError: .*no patients today/);
     rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
+  });
 
   it('says which file is wrong for a missing job or a non-JSON state', async () => {
     const dir = files({ 'job.js': 'fn(s => s);', 'state.json': '{"data": ' });

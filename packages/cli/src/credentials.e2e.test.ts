@@ -122,7 +122,7 @@ beforeAll(async () => {
     capacity: 1,
     env: { LOG_LEVEL: 'debug' },
   });
-}, 180_000);
+});
 
 afterAll(async () => {
   await worker?.stop();
@@ -236,5 +236,5 @@ describe('a credential used by a real worker', () => {
     expect(leaks).toEqual([]);
     // Nor in the worker's own log output.
     for (const form of FORMS) expect(worker?.output() ?? '').not.toContain(form);
-  }, 180_000);
+  });
 });

@@ -126,5 +126,5 @@ describe.runIf(process.env.DATABASE_URL)('cron on two server processes', () => {
       expect(server.child.exitCode, server.output).toBeNull();
       expect(server.output).not.toMatch(/\n\s+at /);
     }
-  }, 200_000);
+  });
 });

@@ -137,7 +137,7 @@ describe('lightning execute: a job trying to escape the sandbox', () => {
     })`);
     expect(outcome(result)).toBe('success');
     expect(JSON.parse(result.stdout)).toEqual({ data: { found: expect.any(Array) } });
-  }, 120_000);
+  });
 
   it('an endless loop is killed at --timeout, and the log says so', async () => {
     const result = await execute('fn(s => { for (;;) {} })', ['-t', '2']);
@@ -145,7 +145,7 @@ describe('lightning execute: a job trying to escape the sandbox', () => {
     expect(result.stderr).toMatch(/Run killed: it did not finish within its time limit/);
     expect(result.stderr).toMatch(/kill: TimeoutError: Workflow failed to return within 2000ms/);
     expect(JSON.parse(result.stdout)).toBeNull();
-  }, 120_000);
+  });
 
   it('a memory hog is killed at --memory with OOMError', async () => {
     const result = await execute(
@@ -154,7 +154,7 @@ describe('lightning execute: a job trying to escape the sandbox', () => {
     );
     expect(outcome(result)).toBe('kill: OOMError');
     expect(result.stderr).toMatch(/Run killed: it went over its memory limit/);
-  }, 120_000);
+  });
 
   it('refuses a --memory or --timeout that is not a usable number, naming the option', async () => {
     const memory = await execute('fn(s => s)', ['-m', 'lots']);
@@ -163,7 +163,7 @@ describe('lightning execute: a job trying to escape the sandbox', () => {
     const timeout = await execute('fn(s => s)', ['-t', '0']);
     expect(timeout.code).toBe(1);
     expect(timeout.stderr).toMatch(/--timeout must be a positive number of seconds.*"0"/);
-  }, 120_000);
+  });
 
   it('takes the short adaptor name `common` for @openfn/language-common, without Node warnings', async () => {
     // language-common's http (undici) makes Node warn "ExperimentalWarning: DecompressInterceptor
@@ -198,5 +198,5 @@ describe('lightning execute: a job trying to escape the sandbox', () => {
     } finally {
       server.close();
     }
-  }, 120_000);
+  });
 });

@@ -64,12 +64,12 @@ beforeAll(async () => {
     capacity: 1,
     env: { LOG_LEVEL: 'debug' },
   });
-}, 180_000);
+});
 
 afterAll(async () => {
   await worker?.stop();
   await server?.close();
-}, 120_000);
+});
 
 function webhook(body: string, headers: Record<string, string> = {}) {
   return fetch(`${server.baseUrl}/i/${fixture.triggerId}?token=${HEADER_SECRET}`, {

@@ -20,7 +20,7 @@ beforeAll(async () => {
   // The worker's pool children run the built packages.
   await ensureBuilt();
   dataDir = mkdtempSync(join(tmpdir(), 'lightning-logger-'));
-}, 180_000);
+});
 afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -72,7 +72,7 @@ describe('log format', () => {
     expect(output).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: Generated development keys/m);
     expect(output).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: worker started\n\s+serviceUrl: /m);
     expect(output).not.toMatch(/^\{"level"/m);
-  }, 180_000);
+  });
 
   it('prints one JSON object per line into a pipe', async () => {
     const output = await workerOutput(false);
@@ -83,7 +83,7 @@ describe('log format', () => {
     expect(lines).toContainEqual(
       expect.objectContaining({ level: 30, msg: 'worker started', name: 'lightning' }),
     );
-  }, 180_000);
+  });
 
   it('prints JSON in production even at a terminal', async () => {
     const keys = serverConfig.generateWorkerKeys();
@@ -94,5 +94,5 @@ describe('log format', () => {
     });
     const started = output.split('\n').find((line) => line.includes('worker started'));
     expect(JSON.parse(started!)).toMatchObject({ level: 30, msg: 'worker started' });
-  }, 180_000);
+  });
 });

@@ -159,7 +159,7 @@ beforeAll(async () => {
   );
 
   worker = await startWorkerProcess(server, { name: 'isolation-e2e', capacity: 1 });
-}, 180_000);
+});
 
 afterAll(async () => {
   await worker?.stop();
@@ -232,7 +232,7 @@ describe('runs of two projects on one worker slot', () => {
     expect(b.data).toEqual({ project: 'B', records: [1, 2, 3], n: 2 });
     expect(apiSaw).toEqual([`Bearer ${SECRET}`]);
     expect(attackerSaw.join('\n')).not.toContain(SECRET);
-  }, 180_000);
+  });
 
   for (const mode of ['microtask-loop', 'interval']) {
     it(`a run of A that leaves ${mode === 'interval' ? 'a setInterval' : 'an endless await loop'} running slows down neither B nor A's next run`, async () => {
@@ -248,6 +248,6 @@ describe('runs of two projects on one worker slot', () => {
       const next = await runOf(triggers.a, { n: 7 });
       expect(next.state, worker?.output().slice(-3000)).toBe('success');
       expect(next.data).toEqual({ project: 'A', n: 14 });
-    }, 180_000);
+    });
   }
 });

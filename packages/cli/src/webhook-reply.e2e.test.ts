@@ -72,7 +72,7 @@ beforeAll(async () => {
   expect(optIn.status, await optIn.clone().text()).toBe(200);
 
   worker = await startWorkerProcess(server, { name: 'webhook-reply-e2e', capacity: 2 });
-}, 180_000);
+});
 
 afterAll(async () => {
   await worker?.stop();
@@ -95,7 +95,7 @@ describe('webhook reply after completion, with a real worker', () => {
     const reply = await call({ mode: 'custom', n: 5 });
     expect(reply.status, `${reply.text}\n${(worker?.output() ?? '').slice(-2000)}`).toBe(202);
     expect(reply.body).toEqual({ accepted: 5, by: 'job' });
-  }, 120_000);
+  });
 
   it('answers 201 with the final state when the job set no webhookResponse', async () => {
     const reply = await call({ mode: 'plain', n: 21 });
@@ -109,7 +109,7 @@ describe('webhook reply after completion, with a real worker', () => {
       .from(schema.runs)
       .where(eq(schema.runs.id, body.meta.run_id as string));
     expect(run).toMatchObject({ state: 'success', workerName: 'webhook-reply-e2e' });
-  }, 120_000);
+  });
 
   it('answers 500 without the state when the run failed, and alerts the opted-in member', async () => {
     const reply = await call({ mode: 'fail', n: 1 });
@@ -130,5 +130,5 @@ describe('webhook reply after completion, with a real worker', () => {
     expect(mail).toHaveLength(1);
     expect(mail[0]?.subject).toBe('A run failed in webhook-reply-e2e');
     expect(mail[0]?.text).toContain(`/projects/${ids.project}/runs/${body.meta.run_id}`);
-  }, 120_000);
+  });
 });

@@ -57,7 +57,7 @@ beforeAll(async () => {
     }),
   });
   expect(provision.status).toBe(201);
-}, 180_000);
+});
 
 afterAll(async () => {
   for (const worker of workers) await worker.stop();
@@ -124,7 +124,7 @@ describe('a worker whose WORKER_LIGHTNING_PUBLIC_KEY does not match the server',
     const waiting = runs.find((run) => run.state === 'available')!;
     const done = await finishedRun(waiting.workOrderId, good);
     expect(done).toMatchObject({ state: 'success', workerName: 'good-key' });
-  }, 240_000);
+  });
 });
 
 describe('a development worker pointed at a remote server', () => {
@@ -145,5 +145,5 @@ describe('a development worker pointed at a remote server', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });

@@ -71,12 +71,12 @@ beforeAll(async () => {
     capacity: 2,
     env: { WORKER_MAX_LOG_PAYLOAD_MB: '2' },
   });
-}, 180_000);
+});
 
 afterAll(async () => {
   await worker?.stop();
   await server?.close();
-}, 300_000);
+});
 
 async function post(data: Record<string, unknown>): Promise<string> {
   const response = await fetch(`${server.baseUrl}/i/${ids.trigger}`, {
@@ -136,7 +136,7 @@ describe('logs cannot break the worker socket', () => {
     // The socket stayed up the whole time: the worker never lost its connection.
     const during = worker!.output().slice(before.length);
     expect(during).not.toMatch(/Lost the connection to the server|Reconnected/);
-  }, 300_000);
+  });
 });
 
 describe('a run is not lost while its worker still talks', () => {
@@ -199,5 +199,5 @@ describe('a run is not lost while its worker still talks', () => {
     expect(count!.lines).toBe(LINES);
     const [stored] = await db.select().from(schema.runs).where(eq(schema.runs.id, run.id));
     expect(stored!.lostAt).toBeNull();
-  }, 600_000);
+  });
 });

@@ -117,7 +117,7 @@ beforeAll(async () => {
   expect(provision.status).toBe(201);
 
   worker = await startWorkerProcess(server, { name: 'e2e-process', capacity: 2 });
-}, 180_000);
+});
 
 afterAll(async () => {
   await worker?.stop();
@@ -197,7 +197,7 @@ describe('a real lightning worker process', () => {
       .from(schema.workOrders)
       .where(eq(schema.workOrders.id, workOrderId));
     expect(workOrder!.state).toBe('success');
-  }, 120_000);
+  });
 
   it('follows the failure edge when a job throws, and ends failed only when a leaf failed', async () => {
     const handled = await finishedRun(await post({ n: 1, mode: 'fail' }));
@@ -208,7 +208,7 @@ describe('a real lightning worker process', () => {
     ]);
     // The failure was handled by a failure edge leading to a successful leaf.
     expect(handled.state).toBe('success');
-  }, 120_000);
+  });
 
   it('ends failed when a leaf step fails', async () => {
     const run = await finishedRun(await post({ n: 99 }));
@@ -218,19 +218,19 @@ describe('a real lightning worker process', () => {
       [ids.first, 'success'],
       [ids.second, 'fail'],
     ]);
-  }, 120_000);
+  });
 
   it('ends exception when the adaptor cannot be installed', async () => {
     const run = await finishedRun(await post({}, ids.brokenTrigger));
     expect(run.state, (worker?.output() ?? '').slice(-3000)).toBe('exception');
     expect(run.errorType).toBe('AutoinstallError');
-  }, 120_000);
+  });
 
   it('ends killed with OOMError over the memory limit, and keeps serving', async () => {
     const hog = await finishedRun(await post({ n: 1, mode: 'hog' }));
     expect(hog.state).toBe('killed');
     expect(hog.errorType).toBe('OOMError');
-  }, 120_000);
+  });
 
   it('ends crashed on a ReferenceError and killed on a timeout, and keeps serving', async () => {
     const crashed = await finishedRun(await post({ n: 1, mode: 'crash' }));
@@ -243,10 +243,10 @@ describe('a real lightning worker process', () => {
 
     const after = await finishedRun(await post({ n: 1 }));
     expect(after.state).toBe('success');
-  }, 120_000);
+  });
 
   it('stops gracefully on SIGTERM', async () => {
     expect(await worker?.stop()).toBe(0);
     expect(worker?.output() ?? '').not.toMatch(/\n\s+at /);
-  }, 60_000);
+  });
 });

@@ -13,7 +13,7 @@ let worker: Worker | undefined;
 beforeAll(async () => {
   app = await startApp();
   worker = await startWorker(app);
-}, 180_000);
+});
 
 afterEach((context) => {
   if (context.task.result?.state === 'fail') {
@@ -170,5 +170,5 @@ describe('the editor, polished', () => {
     await row.getByText('success').waitFor({ timeout: 120_000 });
     await row.getByRole('link', { name: /\d/ }).click();
     await page.getByRole('heading', { name: /^Run /, level: 1 }).waitFor();
-  }, 300_000);
+  });
 });

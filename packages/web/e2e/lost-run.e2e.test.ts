@@ -11,7 +11,7 @@ let app: App;
 
 beforeAll(async () => {
   app = await startApp();
-}, 180_000);
+});
 
 afterAll(async () => {
   await app?.close();
@@ -39,4 +39,4 @@ it('shows a lost run corrected by its late events, with the notice and the log l
   await page.goto(app.url(`/projects/${fixture.projectId}/runs/${runId}`));
   await page.getByText(/Marked lost at .* its state was corrected/).waitFor();
   await page.getByText(/This run was marked lost at .* ended as success/).waitFor();
-}, 120_000);
+});

@@ -75,7 +75,7 @@ beforeAll(async () => {
     projects: { [fixture.projectId]: 'owner' },
   });
   foreign = await startForeignSite();
-}, 180_000);
+});
 
 afterAll(async () => {
   for (const context of contexts) await context.close().catch(() => undefined);

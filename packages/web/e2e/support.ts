@@ -132,7 +132,8 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
       baseURL: baseUrl,
       viewport: { width: 1280, height: 860 },
     });
-    context.setDefaultTimeout(15_000);
+    // Playwright's waits end a test that hangs; a busy machine only makes them longer.
+    context.setDefaultTimeout(120_000);
     contexts.push(context);
     return context;
   }

@@ -18,7 +18,7 @@ let worker: Worker | undefined;
 beforeAll(async () => {
   app = await startApp();
   worker = await startWorker(app);
-}, 180_000);
+});
 
 // A run that never finishes is usually the worker's story (adaptor install, connection): tell it.
 afterEach((context) => {
@@ -164,7 +164,7 @@ describe('building and running a workflow in the browser', () => {
     await page.getByTestId('step-second').getByText('success').waitFor({ timeout: 120_000 });
     await page.getByTestId('log-lines').getByText('second saw 2').waitFor();
     expect(await page.getByTestId('log-lines').getByText('first saw 1').count()).toBe(0);
-  }, 300_000);
+  });
 
   it('puts validation errors on their node, detects a conflicting save, retries in bulk and pages a large input', async () => {
     expect(projectId).not.toBe('');
@@ -281,7 +281,7 @@ describe('building and running a workflow in the browser', () => {
     await page.getByLabel('State').selectOption('failed');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByText('No work orders match.').waitFor();
-  }, 240_000);
+  });
 
   it('shows a viewer the editor and history read-only', async () => {
     expect(projectId).not.toBe('');
@@ -316,7 +316,7 @@ describe('building and running a workflow in the browser', () => {
     await page.getByRole('button', { name: 'Load older work orders' }).click();
     await expect.poll(() => rows.count()).toBeGreaterThan(60);
     expect(await page.getByRole('button', { name: 'Load older work orders' }).count()).toBe(0);
-  }, 120_000);
+  });
   // Last: it stops the first node's worker, so that node B executes the run.
   it.skipIf(!testDatabaseUrl())(
     'shows a run handled entirely by another server node (PostgreSQL only: PGlite is one node)',

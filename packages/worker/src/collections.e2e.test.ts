@@ -41,7 +41,7 @@ beforeAll(async () => {
     collections: { version: COLLECTIONS_VERSION },
   });
   await worker.start();
-}, 240_000);
+});
 
 afterAll(async () => {
   await worker?.stop();
@@ -149,7 +149,7 @@ describe('collections through a real worker and @openfn/language-collections', (
     // The run token reached the adaptor as configuration only: never a dataclip or a log line.
     expect(JSON.stringify(second.output)).not.toContain('collections_token');
     expect(second.logs).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
-  }, 240_000);
+  });
 
   it("refuses a run of another project with 403: the job fails with the server's message", async () => {
     const db = server.database.db;

@@ -118,5 +118,5 @@ describe('a server restart during a run', () => {
       .where(eq(schema.runSteps.runId, runId))
       .orderBy(asc(schema.steps.startedAt));
     expect(steps.map((row) => row.steps.exitReason)).toEqual(['success', 'success']);
-  }, 60_000);
+  });
 });

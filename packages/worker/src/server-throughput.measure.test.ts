@@ -103,5 +103,5 @@ describe.skipIf(!runs)('end-to-end throughput against the real server', () => {
     );
     await worker.stop();
     await server.close();
-  }, 600_000);
+  });
 });

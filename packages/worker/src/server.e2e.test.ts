@@ -219,7 +219,7 @@ describe('a worker driving the real server', () => {
       state: 'exception',
       errorType: 'AutoinstallError',
     });
-  }, 90_000);
+  });
 
   it('finishes a run whose output is too large for one socket frame, without its dataclip', async () => {
     const db = server.database.db;

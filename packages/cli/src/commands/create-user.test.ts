@@ -61,7 +61,7 @@ describe('lightning create-user', () => {
     expect(user!.confirmedAt).not.toBeNull();
     expect(user!.hashedPassword).toMatch(/^\$argon2id\$/);
     expect(await accounts.verifyPassword(user!.hashedPassword, PASSWORD)).toBe(true);
-  }, 60_000);
+  });
 
   it('exits 1 naming the option for a taken email, a bad email or a weak password', async () => {
     const taken = await runCli(
@@ -94,5 +94,5 @@ describe('lightning create-user', () => {
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
     expect((await users()).map((u) => u.email)).toEqual(['ops@example.com']);
-  }, 90_000);
+  });
 });

@@ -41,7 +41,7 @@ describe('under the worker child process flags', () => {
       path.join(packageDir, 'src', 'test-support', 'fixtures', 'run-under-flags.mjs'),
       path.join(buildDir, 'run-under-flags.mjs'),
     );
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await server?.close();

@@ -47,7 +47,7 @@ beforeAll(async () => {
     SSO_ALLOWED_DOMAINS: 'example.org',
   });
   closed = await startTestServer({ ...sso, SSO_DISABLE_PASSWORD_LOGIN: 'true' });
-}, 180_000);
+});
 afterAll(async () => {
   await Promise.all([open?.close(), closed?.close()]);
   await provider?.close();

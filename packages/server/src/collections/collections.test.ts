@@ -28,7 +28,7 @@ beforeAll(async () => {
   projectId = fixture.projectId;
   owner = await createTestUser(db, { projects: { [projectId]: 'owner' } });
   viewer = await createTestUser(db, { projects: { [projectId]: 'viewer' } });
-}, 60_000);
+});
 afterAll(() => server?.close());
 
 async function call(

@@ -10,7 +10,7 @@ let user: TestUser;
 beforeAll(async () => {
   server = await startTestServer();
   user = await createTestUser(server.testDatabase.db);
-}, 60_000);
+});
 afterAll(() => server?.close());
 
 async function call(method: 'GET' | 'POST', url: string, payload?: unknown) {

@@ -25,7 +25,7 @@ beforeAll(async () => {
     METRICS_RUN_QUEUE_AGE_SECONDS: '1',
   });
   db = server.database.db;
-}, 120_000);
+});
 afterAll(async () => {
   worker?.close();
   await prometheus?.stop();

@@ -277,11 +277,11 @@ describe('USAGE_TRACKING_ENABLED', () => {
     expect(log).toContain('http://collector.example:8080/api/metrics');
     expect(log).toContain('Set USAGE_TRACKING_ENABLED=false to turn it off');
     // A whole server start: slow on a busy machine.
-  }, 120_000);
+  });
 
   it('sends nothing and says nothing with USAGE_TRACKING_ENABLED=false', async () => {
     const log = await startLog({ USAGE_TRACKING_ENABLED: 'false' });
     expect(log).toContain('Lightning server listening');
     expect(log).not.toContain('Usage tracking');
-  }, 120_000);
+  });
 });

@@ -139,8 +139,9 @@ describe('applyRetention', () => {
       initialDelayMs: 1,
       intervalMs: 10,
     });
-    await vi.waitFor(async () =>
-      expect(await exists('work_orders', expired.workOrderId)).toBe(false),
+    await vi.waitFor(
+      async () => expect(await exists('work_orders', expired.workOrderId)).toBe(false),
+      { timeout: 120_000 },
     );
     await cleaner.stop();
   });

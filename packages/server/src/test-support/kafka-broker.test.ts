@@ -9,10 +9,10 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 let broker: KafkaBroker;
 beforeAll(async () => {
   broker = await startKafkaBroker();
-}, 300_000);
+});
 afterAll(async () => {
   await broker?.close();
-}, 120_000);
+});
 
 async function consumeOne(kafka: Kafka, topic: string, groupId: string) {
   const consumer = kafka.consumer({ groupId, sessionTimeout: 6000, rebalanceTimeout: 6000 });

@@ -24,7 +24,7 @@ beforeAll(async () => {
   server = await startTestServer(github.env);
   github.callbackUrl = `${server.baseUrl}/oauth/github/callback`;
   user = await createTestUser(server.database.db);
-}, 60_000);
+});
 
 afterAll(async () => {
   await server?.close();
@@ -192,5 +192,5 @@ describe('configuration', () => {
     } finally {
       await off.close();
     }
-  }, 120_000);
+  });
 });

@@ -67,7 +67,7 @@ describe('adaptor installs in the run log', () => {
     expect(lines.map((line) => line.message)).toEqual(
       expect.arrayContaining(['Installing adaptor', 'Installed adaptor']),
     );
-  }, 180_000);
+  });
 
   it("puts npm's own error text in the run log and the worker log when an install fails", async () => {
     const lines: LoggedLine[] = [];
@@ -99,7 +99,7 @@ describe('adaptor installs in the run log', () => {
     expect((failure?.fields as { npm?: string } | undefined)?.npm).toContain(
       'npm error code ETARGET',
     );
-  }, 120_000);
+  });
 
   it('installs adaptors ahead of time, so the first run does not wait', async () => {
     const dir = freshDir();
@@ -116,7 +116,7 @@ describe('adaptor installs in the run log', () => {
     );
     expect(result.reason).toBe('success');
     expect(logLines(events).filter((line) => line.includes('Install'))).toEqual([]);
-  }, 180_000);
+  });
 });
 
 describe('stopping while npm installs', () => {
@@ -149,7 +149,7 @@ describe('stopping while npm installs', () => {
     expect(finished).toMatchObject({ reason: 'exception', error_type: 'AutoinstallError' });
     expect(finished?.error_message).toContain('shutting down');
     expect(isAlive(npmPids[0]!)).toBe(false);
-  }, 120_000);
+  });
 
   it('leaves no npm running when the process exits on a signal', async () => {
     // A registry that accepts connections and never answers: npm then waits minutes without a
@@ -190,7 +190,7 @@ describe('stopping while npm installs', () => {
       silent.closeAllConnections();
       silent.close();
     }
-  }, 120_000);
+  });
 });
 
 /** Running (a zombie left for a container's init to reap counts as ended). */

@@ -9,7 +9,7 @@ beforeAll(async () => {
   await preparePoolTests();
   pool = createPool({ size: 3, warm: 1, idleTimeoutMs: 300, adaptorsDir: ADAPTORS_DIR });
   await pool.ready;
-}, 180_000);
+});
 
 afterAll(async () => {
   await pool?.close();
@@ -45,7 +45,7 @@ describe('an elastic pool', () => {
     await until(() => pool.stats().children === 1, 'the pool to shrink');
     const after = await pool.run(jobPlan('fn(s => ({ ...s, data: { ok: true } }))'), { data: {} });
     expect(after).toMatchObject({ reason: 'success', final_state: { data: { ok: true } } });
-  }, 120_000);
+  });
 
   it('refuses a warm count that is not a positive integer', () => {
     expect(() => createPool({ size: 2, warm: 0, adaptorsDir: ADAPTORS_DIR })).toThrow(

@@ -22,7 +22,7 @@ beforeAll(async () => {
   pool = createPool({ size: 2, adaptorsDir: ADAPTORS_DIR });
   await pool.ready;
   // The first run of a test session builds three packages and may install two adaptors.
-}, 180_000);
+});
 
 afterAll(async () => {
   await pool?.close();
@@ -127,7 +127,7 @@ describe('a run in the warm pool', () => {
       server.closeAllConnections();
       server.close();
     }
-  }, 120_000);
+  });
 
   it('ends exception/AutoinstallError when an adaptor cannot be installed', async () => {
     const recorder = recordEvents();

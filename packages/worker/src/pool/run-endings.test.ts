@@ -19,7 +19,7 @@ beforeAll(async () => {
   await preparePoolTests();
   pool = createPool({ size: 1, adaptorsDir: ADAPTORS_DIR });
   await pool.ready;
-}, 180_000);
+});
 
 afterAll(async () => {
   await pool?.close();

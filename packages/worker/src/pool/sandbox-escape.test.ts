@@ -39,7 +39,7 @@ beforeAll(async () => {
   pool = createPool({ size: 1, adaptorsDir: ADAPTORS_DIR });
   await pool.ready;
   // The first run of a test session builds three packages and may install two adaptors.
-}, 180_000);
+});
 
 afterAll(async () => {
   await pool?.close();

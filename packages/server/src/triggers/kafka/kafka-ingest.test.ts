@@ -46,11 +46,11 @@ beforeAll(async () => {
   projectId = randomUUID();
   await call('POST', '/api/provision', { id: projectId, name: 'kafka-ingest' });
   kafka = new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING });
-}, 300_000);
+});
 afterAll(async () => {
   await server?.close();
   await broker?.close();
-}, 180_000);
+});
 
 async function call(method: string, path: string, body?: unknown) {
   const response = await fetch(`${server.baseUrl}${path}`, {
