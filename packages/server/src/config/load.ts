@@ -131,8 +131,10 @@ export interface Config {
     disablePasswordLogin: boolean;
   } | null;
   oauth: {
-    google: { clientId: string | undefined; clientSecret: string | undefined };
-    salesforce: { clientId: string | undefined; clientSecret: string | undefined };
+    google: { clientId: string | undefined; clientSecret: string | undefined; issuer: string };
+    salesforce: { clientId: string | undefined; clientSecret: string | undefined; issuer: string };
+    /** OAUTH_REFRESH_MARGIN_SECONDS */
+    refreshMarginSeconds: number;
   };
   schemasPath: string | undefined;
   cluster: {
@@ -514,11 +516,14 @@ export function loadConfig(env: Environment, options: LoadOptions = {}): LoadedC
       google: {
         clientId: read('GOOGLE_CLIENT_ID', p.nonEmpty),
         clientSecret: read('GOOGLE_CLIENT_SECRET', p.nonEmpty),
+        issuer: read('GOOGLE_OAUTH_ISSUER', issuerUrl, 'https://accounts.google.com'),
       },
       salesforce: {
         clientId: read('SALESFORCE_CLIENT_ID', p.nonEmpty),
         clientSecret: read('SALESFORCE_CLIENT_SECRET', p.nonEmpty),
+        issuer: read('SALESFORCE_OAUTH_ISSUER', issuerUrl, 'https://login.salesforce.com'),
       },
+      refreshMarginSeconds: read('OAUTH_REFRESH_MARGIN_SECONDS', p.nonNegativeInt, 300),
     },
     schemasPath: read('SCHEMAS_PATH', (value) => resolve(cwd, value)),
     cluster: {

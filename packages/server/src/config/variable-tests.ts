@@ -31,6 +31,7 @@ const runQueueMetrics = 'packages/server/src/observability/run-queue-metrics.tes
 const usageTracking = 'packages/server/src/observability/usage-tracking.test.ts';
 
 const sso = 'packages/server/src/accounts/sso.test.ts';
+const oauthCredentials = 'packages/server/src/credentials/oauth-credentials.test.ts';
 const vcsUsers = 'packages/server/src/vcs/user-authorization.test.ts';
 const kafkaIngest = 'packages/server/src/triggers/kafka/kafka-ingest.test.ts';
 
@@ -42,6 +43,13 @@ export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
   GITHUB_CERT: [{ file: vcsUsers }],
   REPO_CONNECTION_SIGNING_SECRET: [{ file: vcsUsers }],
   TEST_GITHUB_API_URL: [{ file: vcsUsers }],
+  GOOGLE_CLIENT_ID: [{ file: oauthCredentials }],
+  GOOGLE_CLIENT_SECRET: [{ file: oauthCredentials }],
+  SALESFORCE_CLIENT_ID: [{ file: oauthCredentials }],
+  SALESFORCE_CLIENT_SECRET: [{ file: oauthCredentials }],
+  GOOGLE_OAUTH_ISSUER: [{ file: oauthCredentials }],
+  SALESFORCE_OAUTH_ISSUER: [{ file: oauthCredentials }],
+  OAUTH_REFRESH_MARGIN_SECONDS: [{ file: oauthCredentials }],
   SSO_ISSUER: [{ file: sso }],
   SSO_CLIENT_ID: [{ file: sso }],
   SSO_CLIENT_SECRET: [{ file: sso }],

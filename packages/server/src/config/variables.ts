@@ -356,22 +356,18 @@ export const variables = {
   GOOGLE_CLIENT_ID: v(
     'OAuth',
     '',
-    'Accepted for compatibility; not implemented yet. Google OAuth 2.0 client ID for Google credentials.',
+    'Google OAuth 2.0 client ID: with `GOOGLE_CLIENT_SECRET`, Google Sheets credentials are created by signing in with Google (authorization code flow, refresh token kept).',
   ),
-  GOOGLE_CLIENT_SECRET: v(
-    'OAuth',
-    '',
-    'Accepted for compatibility; not implemented yet. Google OAuth 2.0 client secret.',
-  ),
+  GOOGLE_CLIENT_SECRET: v('OAuth', '', 'Google OAuth 2.0 client secret (with `GOOGLE_CLIENT_ID`).'),
   SALESFORCE_CLIENT_ID: v(
     'OAuth',
     '',
-    'Accepted for compatibility; not implemented yet. Salesforce connected-app consumer key.',
+    'Salesforce connected-app consumer key: with `SALESFORCE_CLIENT_SECRET`, Salesforce credentials are created by signing in with Salesforce.',
   ),
   SALESFORCE_CLIENT_SECRET: v(
     'OAuth',
     '',
-    'Accepted for compatibility; not implemented yet. Salesforce connected-app consumer secret.',
+    'Salesforce connected-app consumer secret (with `SALESFORCE_CLIENT_ID`).',
   ),
   // Single sign-on
   SSO_ISSUER: v(
@@ -405,6 +401,21 @@ export const variables = {
     '`true` refuses password sign-in to users who have signed in with SSO (they must use the provider); users who never did keep their password.',
   ),
 
+  GOOGLE_OAUTH_ISSUER: v(
+    'OAuth',
+    'https://accounts.google.com',
+    'Where Google credentials discover their OAuth endpoints. Production never sets it: the test suite points it at its own OpenID Connect server.',
+  ),
+  SALESFORCE_OAUTH_ISSUER: v(
+    'OAuth',
+    'https://login.salesforce.com',
+    'Where Salesforce credentials discover their OAuth endpoints (`https://test.salesforce.com` for sandboxes). The test suite points it at its own OpenID Connect server.',
+  ),
+  OAUTH_REFRESH_MARGIN_SECONDS: v(
+    'OAuth',
+    '300',
+    'An OAuth credential whose access token expires within this many seconds is refreshed before a run receives it.',
+  ),
   SCHEMAS_PATH: v(
     'Credentials',
     '(bundled schemas)',

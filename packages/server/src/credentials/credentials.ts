@@ -46,6 +46,15 @@ export interface CredentialView {
   body?: Record<string, unknown>;
   /** The shares the caller may see (all of them for the owner). */
   project_credentials: ProjectCredentialLink[];
+  /** OAuth credentials only: who issued the tokens and whether they still work. */
+  oauth?: {
+    provider: string;
+    oauth_client_id: string | null;
+    /** `authorized`, `reauthorization_required` (a refresh failed) or `revoked`. */
+    status: string;
+    /** Why a refresh failed (the provider's error code and description). */
+    error: string | null;
+  };
   inserted_at: string;
   updated_at: string;
 }
@@ -204,6 +213,11 @@ export async function updateCredential(
   const { db, vault } = deps;
   const row = await loadForWriting(db, actor, id);
   let body: Record<string, unknown> | undefined;
+  if (changes.body && row.oauthProvider) {
+    throw new ValidationError('The credential is not valid', {
+      body: ["is the provider's token set of an OAuth credential: reauthorise it instead"],
+    });
+  }
   if (changes.body) {
     const saved = vault.decryptJson<Record<string, unknown>>(toBytes(row.body));
     const restored = restoreMasked(changes.body, saved, deps.schemas.sensitivity(row.schema));
@@ -453,7 +467,7 @@ function checkBody(
   }
 }
 
-async function checkNameFree(tx: Database, userId: string, name: string, field = 'name') {
+export async function checkNameFree(tx: Database, userId: string, name: string, field = 'name') {
   const [clash] = await tx
     .select({ id: credentials.id })
     .from(credentials)
@@ -469,7 +483,12 @@ async function checkNameFree(tx: Database, userId: string, name: string, field =
 }
 
 /** The actor must be allowed to share credentials (admin) in every one of the projects. */
-async function authorizeSharing(db: Database, actor: Actor, projectIds: string[], field: string) {
+export async function authorizeSharing(
+  db: Database,
+  actor: Actor,
+  projectIds: string[],
+  field: string,
+) {
   for (const projectId of projectIds) {
     try {
       await authorize(db, actor, projectId, 'credential:share');
@@ -488,7 +507,11 @@ async function authorizeSharing(db: Database, actor: Actor, projectIds: string[]
 }
 
 /** The owner and superusers write; members of a shared project read (403 to write); others 404. */
-async function loadForWriting(db: Database, actor: Actor, id: string): Promise<CredentialRow> {
+export async function loadForWriting(
+  db: Database,
+  actor: Actor,
+  id: string,
+): Promise<CredentialRow> {
   const row = await loadForReading(db, actor, id);
   if (row.userId !== actor.user.id && actor.user.role !== 'superuser') {
     throw new ForbiddenError('Only the owner of a credential may change it');
@@ -566,6 +589,14 @@ function toView(
     inserted_at: row.insertedAt,
     updated_at: row.updatedAt,
   };
+  if (row.oauthProvider) {
+    view.oauth = {
+      provider: row.oauthProvider,
+      oauth_client_id: row.oauthClientId,
+      status: row.oauthStatus ?? 'authorized',
+      error: row.oauthError,
+    };
+  }
   if (isOwner) {
     const body = deps.vault.decryptJson<Record<string, unknown>>(toBytes(row.body));
     view.body = maskBody(body, deps.schemas.sensitivity(row.schema));

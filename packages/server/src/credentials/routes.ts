@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requireActor } from '../http/auth.js';
 import type { ServerContext } from '../http/context.js';
-import { NotFoundError } from '../http/errors.js';
+import { HttpError, NotFoundError } from '../http/errors.js';
 import {
   type CredentialDependencies,
   createCredential,
@@ -18,6 +18,14 @@ import {
   updateCredential,
 } from './credentials.js';
 import { parseCredentialChanges, parseShare, parseTransfer } from './input.js';
+import {
+  finishOAuthCredential,
+  OAuthCallbackError,
+  type OAuthCredentialDependencies,
+  reauthorizeOAuthCredential,
+  revokeOAuthCredential,
+  startOAuthCredential,
+} from './oauth-credentials.js';
 import { credentialSchemasFor } from './schemas.js';
 
 const uuid = z.guid();
@@ -44,6 +52,54 @@ export async function registerCredentialRoutes(
     schemas: credentialSchemasFor(config.schemasPath),
     maxSensitiveValues: config.limits.maxCredentialSensitiveValues,
   };
+
+  const oauth: OAuthCredentialDependencies = {
+    db,
+    vault,
+    config,
+    mailer: context.mailer,
+    logger: context.logger,
+  };
+
+  // ── OAuth credentials: the browser goes to the provider and comes back to the callback ────
+  app.post('/api/credentials/oauth', async (request) => ({
+    data: await startOAuthCredential(oauth, requireActor(request), request.body),
+  }));
+
+  app.post<IdParams>('/api/credentials/:id/reauthorize', async (request) => {
+    const actor = requireActor(request);
+    const id = pathId(request.params.id, 'Credential');
+    return { data: await reauthorizeOAuthCredential(oauth, actor, id, request.body) };
+  });
+
+  app.post<IdParams>('/api/credentials/:id/revoke', async (request) => {
+    const actor = requireActor(request);
+    const id = pathId(request.params.id, 'Credential');
+    await revokeOAuthCredential(oauth, actor, id);
+    return { data: await getCredential(deps, actor, id) };
+  });
+
+  // The redirect URI registered at Google and Salesforce (Lightning's path). It always lands in
+  // the web app: `?oauth=authorized&credential_id=…`, or `?oauth_error=…` with the reason.
+  app.get('/authenticate/callback', async (request, reply) => {
+    const callbackUrl = new URL(request.url, config.http.publicUrl);
+    try {
+      const done = await finishOAuthCredential(oauth, request.actor, callbackUrl);
+      const target = new URL(done.returnTo, 'http://app');
+      target.searchParams.set('oauth', 'authorized');
+      target.searchParams.set('credential_id', done.credentialId);
+      return reply.redirect(`${target.pathname}${target.search}`, 303);
+    } catch (error) {
+      const message =
+        error instanceof OAuthCallbackError || error instanceof HttpError
+          ? error.message
+          : 'The authorization could not be completed: try again later';
+      if (!(error instanceof OAuthCallbackError)) {
+        context.logger.error({ err: error }, 'OAuth callback failed');
+      }
+      return reply.redirect(`/account?oauth_error=${encodeURIComponent(message)}`, 303);
+    }
+  });
 
   app.get('/api/credential_schemas', (request) => {
     requireActor(request);

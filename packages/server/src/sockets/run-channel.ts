@@ -151,7 +151,12 @@ export class RunChannel implements Channel {
       }
       case 'fetch:credential': {
         const { id } = value as z.output<typeof fetchCredentialPayloadSchema>;
-        connection.reply(frame, 'ok', await deliverRunCredential(db, context.vault, runId, id));
+        const body = await deliverRunCredential(db, context.vault, runId, id, {
+          config,
+          mailer: context.mailer,
+          logger: context.logger,
+        });
+        connection.reply(frame, 'ok', body);
         return;
       }
       case 'run:start': {

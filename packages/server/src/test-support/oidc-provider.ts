@@ -9,6 +9,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type ClientMetadata } from 'oidc-provider';
 
+const API_RESOURCE = 'urn:lightning-test:api';
+const API_SCOPES = ['https://www.googleapis.com/auth/spreadsheets', 'api', 'refresh_token'];
+
 export interface TestAccount {
   email: string;
   emailVerified?: boolean;
@@ -55,7 +58,22 @@ export async function startTestOidcProvider(
     clients: options.clients,
     pkce: { required: () => true },
     cookies: { keys: [randomBytes(16).toString('hex')] },
-    features: { revocation: { enabled: true }, devInteractions: { enabled: true } },
+    features: {
+      revocation: { enabled: true },
+      devInteractions: { enabled: true },
+      // Scopes such as Google's spreadsheets or Salesforce's `api` are API scopes, which
+      // oidc-provider grants only for a resource server: one default resource stands for the APIs.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => API_RESOURCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({
+          scope: API_SCOPES.join(' '),
+          accessTokenFormat: 'opaque',
+          accessTokenTTL: options.accessTokenTtl ?? 3600,
+        }),
+      },
+    },
     claims: {
       openid: ['sub'],
       email: ['email', 'email_verified'],
@@ -70,6 +88,9 @@ export async function startTestOidcProvider(
       'api',
       'refresh_token',
     ],
+    // Google issues a refresh token for `access_type=offline`, Salesforce for its `refresh_token`
+    // scope, neither needs `offline_access`: a client allowed the refresh grant always gets one.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     ttl: {
       AccessToken: options.accessTokenTtl ?? 3600,
       Grant: 3600,

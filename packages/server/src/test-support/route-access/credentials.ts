@@ -81,6 +81,25 @@ const credentials: RouteAccessFile = {
     },
     {
       method: 'POST',
+      url: '/api/credentials/oauth',
+      access: 'authenticated',
+      request: () => ({
+        url: '/api/credentials/oauth',
+        payload: { name: `matrix ${randomUUID().slice(0, 8)}`, provider: 'google' },
+      }),
+    },
+    ...(['reauthorize', 'revoke'] as const).map((action) => ({
+      method: 'POST' as const,
+      url: `/api/credentials/:id/${action}`,
+      access: 'authenticated' as const,
+      request: async (f: RouteFixture, as: MatrixRole) => ({
+        url: `/api/credentials/${await credentialOf(f, as)}/${action}`,
+        payload: {},
+      }),
+      observe: credentialTrail,
+    })),
+    {
+      method: 'POST',
       url: '/api/credentials/:id/transfer',
       access: 'authenticated',
       request: async (f, as) => ({
