@@ -61,7 +61,7 @@ beforeAll(async () => {
   db = server.database.db;
   owner = await createTestUser(db);
   superuser = await createTestUser(db, { superuser: true });
-}, 180_000);
+});
 afterAll(async () => {
   await server?.close();
   await provider?.close();
