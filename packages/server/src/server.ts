@@ -16,6 +16,7 @@ import {
   type ServerMetrics,
   startRunQueueMetrics,
   startUsageTracking,
+  uploadDashboards,
 } from './observability/index.js';
 import { createWorkOrder, startLostRunSweeper, startRetentionCleaner } from './runs/index.js';
 import {
@@ -130,6 +131,14 @@ export async function startServer({
         expensiveMetrics: config.metrics.expensiveMetrics,
       });
     }
+    // PROMEX_UPLOAD_GRAFANA_DASHBOARDS_ON_START: in the background; a failure is only logged.
+    const { grafana } = config.metrics;
+    const grafanaUpload =
+      config.metrics.enabled && grafana.uploadDashboardsOnStart && grafana.host
+        ? uploadDashboards({ ...grafana, host: grafana.host, logger }).catch((error: unknown) =>
+            logger.warn({ err: error }, 'Grafana: dashboards not uploaded'),
+          )
+        : undefined;
     // USAGE_TRACKING_ENABLED (on by default, as in Lightning): daily anonymous counts.
     const usageTracking = config.usageTracking.enabled
       ? startUsageTracking({ db: db.db, logger, ...config.usageTracking })
@@ -183,6 +192,7 @@ export async function startServer({
           await projectDigests.stop();
           await runQueueMetrics?.stop();
           await usageTracking?.stop();
+          await grafanaUpload;
           await runningBus.close();
           if (!database) await db.close();
           await errorReporter.close();

@@ -28,6 +28,7 @@ const collections = 'packages/server/src/collections/collections.test.ts';
 const metricsRoute = 'packages/server/src/observability/metrics-route.test.ts';
 const prometheus = 'packages/server/src/observability/prometheus.test.ts';
 const runQueueMetrics = 'packages/server/src/observability/run-queue-metrics.test.ts';
+const grafana = 'packages/server/src/observability/grafana-upload.test.ts';
 const usageTracking = 'packages/server/src/observability/usage-tracking.test.ts';
 
 const sso = 'packages/server/src/accounts/sso.test.ts';
@@ -174,6 +175,11 @@ export const variableTests: Partial<Record<VariableName, VariableTest[]>> = {
   METRICS_RUN_QUEUE_AGE_SECONDS: [{ file: runQueueMetrics }, { file: prometheus }],
   METRICS_STALLED_RUN_THRESHOLD_SECONDS: [{ file: runQueueMetrics }],
   METRICS_UNCLAIMED_RUN_THRESHOLD_SECONDS: [{ file: runQueueMetrics }],
+  PROMEX_DATASOURCE_ID: [{ file: grafana }],
+  PROMEX_GRAFANA_HOST: [{ file: grafana }],
+  PROMEX_GRAFANA_USER: [{ file: grafana }],
+  PROMEX_GRAFANA_PASSWORD: [{ file: grafana }],
+  PROMEX_UPLOAD_GRAFANA_DASHBOARDS_ON_START: [{ file: grafana }],
   SENTRY_DSN: [{ file: 'packages/server/src/observability/sentry.test.ts' }],
   USAGE_TRACKING_ENABLED: [{ file: usageTracking }],
   USAGE_TRACKER_HOST: [{ file: usageTracking }],

@@ -468,27 +468,19 @@ export const variables = {
   PROMEX_DATASOURCE_ID: v(
     'Metrics',
     '',
-    'Accepted for compatibility; not implemented yet. Grafana datasource used when dashboards are uploaded.',
+    'The uid of the Prometheus datasource every panel of the uploaded dashboards uses.',
   ),
   PROMEX_GRAFANA_HOST: v(
     'Metrics',
     '',
-    'Accepted for compatibility; not implemented yet. Grafana instance that dashboards are uploaded to.',
+    'Grafana instance (e.g. `https://grafana.example.org`) the dashboards are uploaded to (`POST /api/dashboards/db`).',
   ),
-  PROMEX_GRAFANA_USER: v(
-    'Metrics',
-    '',
-    'Accepted for compatibility; not implemented yet. Grafana user for dashboard upload.',
-  ),
-  PROMEX_GRAFANA_PASSWORD: v(
-    'Metrics',
-    '',
-    'Accepted for compatibility; not implemented yet. Grafana password for dashboard upload.',
-  ),
+  PROMEX_GRAFANA_USER: v('Metrics', '', 'Grafana user for the upload (basic auth).'),
+  PROMEX_GRAFANA_PASSWORD: v('Metrics', '', 'Grafana password for the upload (basic auth).'),
   PROMEX_UPLOAD_GRAFANA_DASHBOARDS_ON_START: v(
     'Metrics',
     'false',
-    'Accepted for compatibility; not implemented yet. `true`/`yes` uploads the initial dashboards to Grafana at start.',
+    '`true`/`yes` (with `PROMEX_ENABLED` and `PROMEX_GRAFANA_HOST`) uploads the dashboards of `packages/server/dashboards/` to Grafana at start, replacing earlier versions; a failure is logged, the server runs on.',
   ),
   METRICS_RUN_PERFORMANCE_AGE_SECONDS: v(
     'Metrics',

@@ -6,6 +6,7 @@ export {
   RELEASE,
   reportErrorLogs,
 } from './error-reporter.js';
+export { readDashboards, type UploadResult, uploadDashboards } from './grafana-upload.js';
 export {
   collectProcessMetrics,
   createServerMetrics,
