@@ -10,8 +10,11 @@ import type { Database } from '../db/index.js';
 import { schema } from '../db/index.js';
 import { timeOrderedId } from '../db/time-ordered-id.js';
 
-/** Who acted: a signed-in user (through the app or a token), or the system itself (CLI, jobs). */
-export type AuditActorType = 'user' | 'system';
+/**
+ * Who acted: a signed-in user (through the app or a token), the system itself (CLI, jobs), or a
+ * project's repository connection (a deploy from GitHub; `actorId` is the connection's id).
+ */
+export type AuditActorType = 'user' | 'system' | 'repo_connection';
 
 export interface AuditEventInput {
   /** What happened, past tense, snake_case: `created`, `revoked`, `member_added`, `login`… */

@@ -1042,3 +1042,54 @@ export const usageTrackingReports = pgTable(
     index('usage_tracking_reports_unsubmitted_index').on(t.reportDate).where(sql`NOT submitted`),
   ],
 );
+
+// ── Version control ────────────────────────────────────────────────────────────────────────────
+
+/** What happened the last time a version-control step ran (a sync, a deploy, a verify). */
+export interface VersionControlOutcome {
+  at: string;
+  status: 'ok' | 'failed';
+  /** On failure: GitHub's own message (or Lightning's, when GitHub was not the problem). */
+  message?: string;
+  /** On failure: what the person can do about it. */
+  hint?: string;
+  /** The HTTP status GitHub answered, when it answered. */
+  github_status?: number;
+  /** Who started it: a user's email, or `github` for a deploy from the repository. */
+  by?: string;
+}
+
+/**
+ * A project's GitHub repository (Lightning's `project_repo_connections`): at most one per project.
+ * The connection token (an HS256 JWT the repository holds as an Actions secret) is not stored;
+ * only its `jti`, so a token is accepted while its connection exists and was issued for it.
+ */
+export const projectRepoConnections = pgTable(
+  'project_repo_connections',
+  {
+    id: id(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    githubInstallationId: text('github_installation_id').notNull(),
+    /** `owner/name`. */
+    repo: text('repo').notNull(),
+    branch: text('branch').notNull(),
+    /** A config file the repository already has; null: Lightning wrote `openfn-<id>-config.json`. */
+    configPath: text('config_path'),
+    syncDirection: text('sync_direction').$type<'deploy' | 'pull'>().notNull(),
+    accessTokenJti: uuid('access_token_jti').notNull(),
+    lastSyncToGithub: jsonb('last_sync_to_github').$type<VersionControlOutcome>(),
+    lastDeployFromGithub: jsonb('last_deploy_from_github').$type<VersionControlOutcome>(),
+    lastVerify: jsonb('last_verify').$type<VersionControlOutcome>(),
+    insertedAt: insertedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('project_repo_connections_project_id_index').on(t.projectId),
+    check(
+      'project_repo_connections_sync_direction_check',
+      oneOf('sync_direction', ['deploy', 'pull']),
+    ),
+  ],
+);

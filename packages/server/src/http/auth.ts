@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { findTokenUser, type TokenUser, touchToken } from '../accounts/tokens.js';
+import { findTokenConnection } from '../vcs/connection-token.js';
 import type { ServerContext } from './context.js';
 import { ForbiddenError, UnauthorizedError } from './errors.js';
 
@@ -22,9 +23,20 @@ export interface Actor {
   tokenId: string;
 }
 
+/**
+ * A project's GitHub repository calling back (its Actions, with the connection token as bearer): it
+ * may only provision and read its own project, and is the actor of what it changes.
+ */
+export interface RepoConnectionCaller {
+  id: string;
+  projectId: string;
+  repo: string;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
+    repoConnection: RepoConnectionCaller | null;
   }
 }
 
@@ -61,6 +73,10 @@ export async function installAuthentication(
   const secret = config.http.secretKeyBase ?? randomBytes(48).toString('base64url');
   await app.register(fastifyCookie, { secret });
   app.decorateRequest('actor', null);
+  app.decorateRequest('repoConnection', null);
+  const connectionSecret = config.github.enabled
+    ? config.github.repoConnectionSigningSecret
+    : undefined;
   app.addHook('onRequest', async (request) => {
     const url = request.url;
     // /metrics checks its own bearer token (PROMEX_METRICS_ENDPOINT_TOKEN), not an API token.
@@ -76,7 +92,13 @@ export async function installAuthentication(
     if (bearer !== undefined) {
       // A bad bearer token is not silently downgraded to the session: the caller meant the token.
       const found = await findTokenUser(db, bearer, 'api', null);
-      if (!found) return;
+      if (!found) {
+        if (connectionSecret) {
+          request.repoConnection =
+            (await findTokenConnection(db, connectionSecret, bearer)) ?? null;
+        }
+        return;
+      }
       if (shouldTouch(found.tokenId)) await touchToken(db, found.tokenId);
       request.actor = { user: publicUser(found.user), via: 'api_token', tokenId: found.tokenId };
       return;

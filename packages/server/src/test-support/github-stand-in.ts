@@ -180,7 +180,8 @@ export async function startGitHubStandIn(): Promise<GitHubStandIn> {
         keyId: String(nextId++),
       },
       files(branch) {
-        const head = refs.get(branch);
+        // A branch name, or a commit sha (as `?ref=` takes either).
+        const head = refs.get(branch) ?? (commits.has(branch) ? branch : undefined);
         if (!head) return undefined;
         const tree = trees.get(commits.get(head)!.tree)!;
         return new Map([...tree].map(([path, sha]) => [path, blobs.get(sha)!]));

@@ -88,6 +88,7 @@ describe('connecting a GitHub account', () => {
     expect(status.data).toEqual({
       enabled: true,
       app_name: github.appName,
+      install_url: `${github.url}/apps/${github.appName}/installations/new`,
       user: { connected: true, login: 'octo-admin' },
     });
     // Only ciphertext in the database: no token of GitHub's in the stored bytes.

@@ -43,6 +43,7 @@ export async function registerGitHubUserRoutes(
 ): Promise<GitHub | undefined> {
   const { db, vault, config } = context;
   const settings = gitHubConfig(config);
+  const client = settings ? createGitHub(settings) : undefined;
 
   // The web app asks this first; with version control off, it offers nothing of it.
   app.get('/api/github', async (request) => {
@@ -53,14 +54,16 @@ export async function registerGitHubUserRoutes(
       data: {
         enabled: true,
         app_name: settings.appName,
+        // Add `?state=<project id>` to come back to that project's settings after installing.
+        install_url: client!.installUrl('').replace(/\?state=$/, ''),
         user: { connected: status.connected, login: status.login },
       },
     };
   });
 
   // Without the app configured, the routes below do not exist (404), as in Lightning.
-  if (!settings) return undefined;
-  const github = createGitHub(settings);
+  if (!settings || !client) return undefined;
+  const github = client;
   const secure = config.http.publicUrl.startsWith('https');
   const cookieOptions = {
     signed: true,

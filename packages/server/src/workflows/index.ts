@@ -21,7 +21,7 @@ export {
   listWorkflowsPage,
 } from './read.js';
 export { adaptorsOf, announceSavedAdaptors, listRecentAdaptors } from './saved-adaptors.js';
-export { getCurrentSnapshot, getSnapshot, listSnapshots } from './snapshots.js';
+export { currentSnapshotIds, getCurrentSnapshot, getSnapshot, listSnapshots } from './snapshots.js';
 export type {
   Edge,
   FieldErrors,

@@ -7,7 +7,7 @@
 // the merge, and all problems of all workflows are reported together before anything is written.
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { stringify } from 'yaml';
-import { recordAuditEvent } from '../audit/index.js';
+import { type AuditEventInput, recordAuditEvent } from '../audit/index.js';
 import {
   applyCollectionChanges,
   type CollectionChanges,
@@ -98,6 +98,11 @@ export interface ProvisionOptions {
   caller?: ProvisionCaller;
   /** KAFKA_TRIGGERS_ENABLED and the vault for kafka triggers' SASL secrets (save.ts). */
   kafka?: KafkaSaveOptions;
+  /**
+   * An audit event recorded in the document's transaction, when the caller is not a user whose
+   * own events say it (a repository connection deploying from GitHub).
+   */
+  audit?: AuditEventInput;
 }
 
 const TRUSTED: ProvisionCaller = { role: 'superuser', mfaEnabled: true };
@@ -143,6 +148,7 @@ export async function provisionProject(
         (await projectStamp(tx, parsed.document.id)) === stamp;
       const plan = unchanged ? prepared : await planDocument(tx, parsed, options, true);
       await writePlan(tx, parsed, options, plan);
+      if (options.audit) await recordAuditEvent(tx, options.audit);
     });
   } catch (error) {
     try {

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Actor, requireActor } from '../http/auth.js';
 import type { ServerContext } from '../http/context.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError, NotFoundError } from '../http/errors.js';
 import {
   authorize,
   authorizeResource,
@@ -14,6 +14,7 @@ import {
   type ProjectRole,
   visibleProjectIds,
 } from '../projects/policy.js';
+import { deployFromRepository } from '../vcs/deploy.js';
 import { toExportYaml } from './export-yaml.js';
 import {
   projectExistsById,
@@ -309,6 +310,14 @@ export async function registerWorkflowRoutes(
       // existing one needs provision:write in it.
       // What the document may change inside is decided field by field as it is applied (project
       // settings need project:update, as PATCH /api/projects/:id does): provision.ts.
+      // A connected GitHub repository deploying (its connection token as bearer): vcs/deploy.ts.
+      if (request.repoConnection) {
+        const document = await deployFromRepository(db, request.repoConnection, request, kafka);
+        return reply
+          .status(201)
+          .header('location', `/api/provision/${document.id}`)
+          .send({ data: document });
+      }
       const actor = requireActor(request);
       // The project may be named in the query (`?id=`, as `GET /api/provision/yaml` takes it),
       // for a spec, which carries no id; a spec naming none creates a new project.
@@ -350,14 +359,21 @@ export async function registerWorkflowRoutes(
   });
 
   const describe = async (
-    actor: Actor,
+    request: FastifyRequest,
     id: string | undefined,
     yaml: boolean | 'export',
     reply: FastifyReply,
     query: Record<string, unknown>,
   ) => {
     const projectId = pathId(id, 'Project');
-    await authorize(db, actor, projectId, 'project:read');
+    // A connected repository (its pull workflow) reads its own project only.
+    const connection = request.repoConnection;
+    if (connection) {
+      if (connection.projectId !== projectId)
+        throw new NotFoundError(`Project ${projectId} not found`);
+    } else {
+      await authorize(db, requireActor(request), projectId, 'project:read');
+    }
     // `?snapshots[]=a&snapshots[]=b` (Lightning's form), or `?snapshots=a,b`.
     const raw = query['snapshots[]'] ?? query.snapshots;
     const snapshotIds = (Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [])
@@ -373,20 +389,19 @@ export async function registerWorkflowRoutes(
   };
 
   app.get<{ Querystring: { id?: string } }>('/api/provision/yaml', (request, reply) =>
-    describe(requireActor(request), request.query.id, 'export', reply, request.query),
+    describe(request, request.query.id, 'export', reply, request.query),
   );
 
   app.get<{ Params: { project_id: string }; Querystring: { format?: string } }>(
     '/api/provision/:project_id',
     (request, reply) => {
-      const actor = requireActor(request);
       let id = request.params.project_id;
       let yaml = request.query.format === 'yaml';
       if (id.endsWith('.yaml')) {
         id = id.slice(0, -'.yaml'.length);
         yaml = true;
       }
-      return describe(actor, id, yaml, reply, request.query);
+      return describe(request, id, yaml, reply, request.query);
     },
   );
 }

@@ -108,3 +108,23 @@ export async function getCurrentSnapshot(db: Database, workflowId: string): Prom
     );
   return toSnapshot(created!);
 }
+
+/**
+ * The ids of the current snapshots of a project's live workflows (what "Sync to GitHub" sends as
+ * `snapshots`, so the pull action exports exactly the versions of that moment).
+ */
+export async function currentSnapshotIds(db: Database, projectId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: workflowSnapshots.id })
+    .from(workflows)
+    .innerJoin(
+      workflowSnapshots,
+      and(
+        eq(workflowSnapshots.workflowId, workflows.id),
+        eq(workflowSnapshots.lockVersion, workflows.lockVersion),
+      ),
+    )
+    .where(and(eq(workflows.projectId, projectId), sql`${workflows.deletedAt} IS NULL`))
+    .orderBy(workflows.insertedAt);
+  return rows.map((row) => row.id);
+}
