@@ -78,6 +78,10 @@ const projectRoutes: RouteObject[] = [
         ...page(() => import('./projects/settings/CredentialsSettings'), 'CredentialsSettings'),
       },
       {
+        path: 'github',
+        ...page(() => import('./projects/settings/GitHubSettings'), 'GitHubSettings'),
+      },
+      {
         path: 'audit',
         ...page(() => import('./projects/settings/AuditSettings'), 'AuditSettings'),
       },

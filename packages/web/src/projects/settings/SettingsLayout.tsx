@@ -14,6 +14,7 @@ const SECTIONS = [
   ['data', 'Data retention'],
   ['notifications', 'Notifications'],
   ['credentials', 'Credentials'],
+  ['github', 'GitHub'],
   ['audit', 'Audit trail'],
 ] as const;
 
