@@ -28,7 +28,7 @@ afterAll(async () => {
 async function runRecorded(body: string, options = {}) {
   const recorder = recordEvents();
   const result = await pool.run(
-    jobPlan(body, { run_timeout_ms: 5000, ...options }),
+    jobPlan(body, { run_timeout_ms: 300_000, ...options }),
     { data: {} },
     { onEvent: recorder.onEvent },
   );
@@ -83,7 +83,7 @@ describe('how a run ends, through the real pool', () => {
   it('a step killed for memory stores {} and the log names the memory limit', async () => {
     const { result, steps, logs } = await runRecorded(
       'fn(s => { const keep = []; for (;;) keep.push(new Uint8Array(8 * 1024 * 1024).fill(7)); })',
-      { run_memory_limit_mb: 150, run_timeout_ms: 20_000 },
+      { run_memory_limit_mb: 150, run_timeout_ms: 300_000 },
     );
     expect(result).toMatchObject({ reason: 'kill', error_type: 'OOMError' });
     expect(steps[0]).toMatchObject({ reason: 'kill', error_type: 'OOMError', output_state: {} });

@@ -69,7 +69,7 @@ async function attempt(
     {
       ...jobPlan(
         body,
-        { run_timeout_ms: 5000, ...options },
+        { run_timeout_ms: 300_000, ...options },
         runOptions.credentialId ? { credential_id: runOptions.credentialId } : {},
       ),
       project_id: runOptions.projectId ?? 'project-escape',
@@ -250,7 +250,7 @@ const attempts: Record<string, Attempt> = {
   },
   'a memory hog': {
     body: 'fn(s => { const keep = []; for (;;) keep.push(new Array(1e5).fill(Math.random())); })',
-    options: { run_memory_limit_mb: 150, run_timeout_ms: 20_000 },
+    options: { run_memory_limit_mb: 150, run_timeout_ms: 300_000 },
     reason: 'kill',
     errorType: 'OOMError',
   },
@@ -360,7 +360,7 @@ describe('what one run leaves behind for the next', () => {
   it('after a memory hog is killed, the next run succeeds', async () => {
     const hog = await attempt(
       'fn(s => { const keep = []; for (;;) keep.push(new Uint8Array(8 * 1024 * 1024).fill(7)); })',
-      { run_memory_limit_mb: 150, run_timeout_ms: 20_000 },
+      { run_memory_limit_mb: 150, run_timeout_ms: 300_000 },
     );
     expect(hog).toMatchObject({ reason: 'kill', error_type: 'OOMError' });
     expect((await attempt('fn(s => ({ data: { n: 1 } }))')).final_state).toEqual({
@@ -492,7 +492,7 @@ describe('cross-run effects: what a run of one project leaves behind never reach
             })(s);
             return { data: { n: s.data.n * 2, records: answer.data.records, probe: ${probe} } };
           })`,
-          { run_timeout_ms: 10_000 },
+          { run_timeout_ms: 300_000 },
           { credential_id: 'api' },
         ),
         project_id: projectB,
