@@ -337,24 +337,7 @@ async function saveReauthorized(
   tokenSet: TokenSet,
 ): Promise<string> {
   await loadForWriting(deps.db, actor, id);
-  await deps.db.transaction(async (txn) => {
-    const tx = txn as unknown as Database;
-    await tx
-      .update(credentials)
-      .set({
-        body: deps.vault.encryptJson(tokenSet),
-        oauthStatus: 'authorized',
-        oauthError: null,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(credentials.id, id));
-    await recordAuditEvent(tx, {
-      event: 'reauthorized',
-      itemType: 'credential',
-      itemId: id,
-      actorId: actor.user.id,
-    });
-  });
+  await storeGrant(deps, actor, id, tokenSet, 'authorized', 'reauthorized');
   return id;
 }
 
@@ -414,19 +397,31 @@ export async function revokeOAuthCredential(
       deps.logger.warn({ reason: describeProviderError(error) }, 'OAuth revocation failed');
     }
   }
+  await storeGrant(deps, actor, id, {}, 'revoked', 'revoked');
+}
+
+/** Stores a credential's new token set (or none) and its status, with the audit event, at once. */
+async function storeGrant(
+  deps: OAuthCredentialDependencies,
+  actor: Actor,
+  id: string,
+  body: TokenSet | Record<string, never>,
+  status: 'authorized' | 'revoked',
+  event: 'reauthorized' | 'revoked',
+): Promise<void> {
   await deps.db.transaction(async (txn) => {
     const tx = txn as unknown as Database;
     await tx
       .update(credentials)
       .set({
-        body: deps.vault.encryptJson({}),
-        oauthStatus: 'revoked',
+        body: deps.vault.encryptJson(body),
+        oauthStatus: status,
         oauthError: null,
         updatedAt: sql`now()`,
       })
       .where(eq(credentials.id, id));
     await recordAuditEvent(tx, {
-      event: 'revoked',
+      event,
       itemType: 'credential',
       itemId: id,
       actorId: actor.user.id,
